@@ -1,0 +1,13 @@
+#pragma once
+// One subcommand per file (cli/<name>.cpp). Each add_*_command registers its subcommand on `app`; its
+// callback stores the process exit code in `exit_code` (codes stay below 100: CLI11 uses 100-114).
+#include <CLI/CLI.hpp>
+
+namespace mutagen::cli {
+
+void add_data_command(CLI::App& app, int& exit_code);     // mutagen data digits ...
+void add_stats_command(CLI::App& app, int& exit_code);    // mutagen stats FILE.csv ...
+void add_cluster_command(CLI::App& app, int& exit_code);  // mutagen cluster ...
+void add_run_command(CLI::App& app, int& exit_code);      // mutagen run <test-binary> ...
+
+}  // namespace mutagen::cli

@@ -1,0 +1,31 @@
+// mutagen: the command-line tool. Subcommands live one per file in this folder.
+#include <spdlog/cfg/env.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "commands.h"
+#include "mutagen/error.h"
+
+int main(int argc, char** argv) {
+  spdlog::cfg::load_env_levels();
+  CLI::App app{"mutagen: mutation testing for deep-learning classifiers"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  mutagen::cli::add_data_command(app, exit_code);
+  mutagen::cli::add_stats_command(app, exit_code);
+  mutagen::cli::add_cluster_command(app, exit_code);
+  mutagen::cli::add_run_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const mutagen::Error& e) {
+    std::cerr << "mutagen: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "mutagen: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return exit_code;
+}

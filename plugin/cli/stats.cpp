@@ -1,0 +1,6 @@
+// TODO(owner): the 'stats' subcommand. Placeholder so the tool builds while the subcommand is written.
+#include "commands.h"
+
+namespace mutagen::cli {
+void add_stats_command(CLI::App& app, int& exit_code) {}
+}  // namespace mutagen::cli

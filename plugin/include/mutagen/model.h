@@ -1,0 +1,75 @@
+#pragma once
+// A handle on one trained classifier instance: a C++ torch::nn::Sequential built by a registered
+// architecture, or a TorchScript module saved from Python with torch.jit.save. Cheap to copy (shared);
+// clone() makes an independent deep copy to mutate.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace mutagen {
+
+namespace internal {
+class ModelImpl;
+}
+
+class Model {
+ public:
+  Model() = default;
+
+  // A freshly initialised model of a registered architecture (see register_architecture), seeded.
+  static Model create(const std::string& architecture, uint64_t seed);
+  // Wraps an existing Sequential; `architecture` must be registered for save/load to round-trip.
+  static Model from_sequential(torch::nn::Sequential net, const std::string& architecture);
+  // A TorchScript file (torch.jit.save). Throws mutagen::Error naming the file if missing/corrupt.
+  static Model load_torchscript(const std::string& path);
+  // Loads what save() wrote, or a TorchScript file; the format is detected.
+  static Model load(const std::string& path);
+  // Atomic write (temp file + rename).
+  void save(const std::string& path) const;
+
+  bool valid() const { return impl_ != nullptr; }
+  const std::string& architecture() const;
+
+  // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W]. Returns [N, classes].
+  torch::Tensor logits(const torch::Tensor& x, int64_t batch_size = 1000) const;
+  torch::Tensor predict(const torch::Tensor& x, int64_t batch_size = 1000) const;
+  // Forward with autograd in the current mode (for training and gradient-based localisation).
+  torch::Tensor forward(const torch::Tensor& x) const;
+  void train(bool on = true) const;
+
+  Model clone() const;
+  std::vector<torch::Tensor> parameters() const;
+  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
+  // Content hash of architecture, parameters and buffers: the identity of an instance in caches.
+  std::string fingerprint() const;
+
+  // Layered access (sequential models, and TorchScript modules whose children run in sequence):
+  // forward_layers(x, k, num_layers()) runs the model from layer k on, e.g. on cached activations.
+  int64_t num_layers() const;
+  std::string layer_kind(int64_t k) const;  // "Conv2d", "Linear", "ReLU", "Flatten", ...
+  torch::Tensor forward_layers(const torch::Tensor& x, int64_t begin, int64_t end) const;
+  // Weight of layer k (Linear/Conv2d), undefined tensor otherwise.
+  torch::Tensor layer_weight(int64_t k) const;
+
+ private:
+  explicit Model(std::shared_ptr<internal::ModelImpl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<internal::ModelImpl> impl_;
+};
+
+// Architectures by name, so that save/load and caches can rebuild a model. Built in:
+//   "mnist_small": conv(1->16,3)-ReLU-conv(16->32,3)-ReLU-maxpool2-flatten-fc(4608->64)-ReLU-fc(64->10)
+//   "thesis_cnn":  thesis Table 5.2: conv(1->32,3)-ReLU-conv(32->64,3)-ReLU-maxpool2-dropout(.25)-
+//                  flatten-fc(9216->128)-ReLU-dropout(.5)-fc(128->10)
+using ArchitectureFactory = std::function<torch::nn::Sequential()>;
+void register_architecture(const std::string& name, ArchitectureFactory factory);
+std::vector<std::string> architectures();
+
+// Fraction of correct predictions of `model` on (images, labels).
+double accuracy(const Model& model, const torch::Tensor& images, const torch::Tensor& labels);
+
+}  // namespace mutagen

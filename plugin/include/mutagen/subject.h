@@ -1,0 +1,91 @@
+#pragma once
+// A subject under mutation testing: the original instances, the training data, the named test sets,
+// the clusters, the target classes and the mutators. Users declare one with MUTAGEN_SUBJECT.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mutagen/clusters.h"
+#include "mutagen/dataset.h"
+#include "mutagen/model.h"
+
+namespace mutagen {
+
+class Mutator;
+
+struct NamedTestSet {
+  std::string name;
+  Dataset data;
+};
+
+class Subject {
+ public:
+  explicit Subject(std::string name = "subject") : name_(std::move(name)) {}
+
+  Subject& instances(std::vector<Model> models);
+  // Lazily built instances (trained on first use and cached by the provider).
+  Subject& instances(std::function<std::vector<Model>()> provider);
+  Subject& training_data(Dataset data);
+  Subject& test_set(const std::string& name, Dataset data);
+  Subject& target_classes(std::vector<int64_t> classes);
+  Subject& clusters(ClusterFile clusters);
+  Subject& clusters(std::function<ClusterFile()> provider);
+  // A registered mutator by name with its options (JSON), or a mutator object.
+  Subject& mutator(const std::string& name, nlohmann::json options = nlohmann::json::object());
+  Subject& mutator(std::shared_ptr<Mutator> mutator);
+  // Fraction of each cluster's (and of the other clusters') correctly classified members held out from
+  // mutation, to measure how well a mutant generalises to the cluster.
+  Subject& heldout_fraction(double f);
+  // Size of the pool of other-class inputs handed to mutators, as a multiple of |I_neg|+|I_pos|.
+  Subject& other_classes_ratio(double r);
+  Subject& alpha(double a);
+  Subject& effect_size(double d);
+  Subject& min_score(double s);
+  Subject& cache_dir(std::string dir);
+  Subject& seed(uint64_t s);
+
+  const std::string& name() const { return name_; }
+  // Resolves lazy parts; validates (>= 2 instances, classes present in data and clusters, ...), throwing
+  // mutagen::Error that names the subject and what is wrong.
+  const std::vector<Model>& resolved_instances() const;
+  const ClusterFile& resolved_clusters() const;
+  void validate() const;
+
+  const Dataset& training() const { return training_; }
+  const std::vector<NamedTestSet>& test_sets() const { return test_sets_; }
+  const std::vector<int64_t>& classes() const { return classes_; }
+  const std::vector<std::shared_ptr<Mutator>>& mutators() const { return mutators_; }
+  double heldout() const { return heldout_; }
+  double other_ratio() const { return other_ratio_; }
+  double alpha() const { return alpha_; }
+  double effect_size() const { return effect_size_; }
+  double min_score() const { return min_score_; }
+  const std::string& cache_dir() const { return cache_dir_; }
+  uint64_t seed() const { return seed_; }
+
+ private:
+  std::string name_;
+  mutable std::vector<Model> instances_;
+  std::function<std::vector<Model>()> instance_provider_;
+  Dataset training_;
+  std::vector<NamedTestSet> test_sets_;
+  std::vector<int64_t> classes_;
+  mutable ClusterFile clusters_;
+  mutable bool clusters_resolved_ = false;
+  std::function<ClusterFile()> cluster_provider_;
+  std::vector<std::shared_ptr<Mutator>> mutators_;
+  double heldout_ = 0.25;
+  double other_ratio_ = 1.0;
+  double alpha_ = 0.05;
+  double effect_size_ = 0.5;
+  double min_score_ = 0.0;
+  std::string cache_dir_ = "mutagen-cache";
+  uint64_t seed_ = 0;
+};
+
+}  // namespace mutagen

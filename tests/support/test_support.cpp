@@ -1,0 +1,33 @@
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace mutagen::testing_support {
+
+std::string temp_dir(const std::string& name) {
+  const char* env = std::getenv("MUTAGEN_TEST_TMP");
+  fs::path base = env ? fs::path(env) : fs::path(MUTAGEN_BINARY_DIR) / "tests" / "tmp";
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string leaf = name;
+  if (info) leaf = std::string(info->test_suite_name()) + "." + info->name() + "." + name;
+  fs::path dir = base / leaf;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::string reference_file(const std::string& file) {
+  return (fs::path(MUTAGEN_SHARED_DIR) / "reference" / file).string();
+}
+
+std::string digits_dir() {
+  fs::path d = fs::path(MUTAGEN_DATA_DIR) / "digits";
+  return fs::exists(d / "t10k-labels-idx1-ubyte") ? d.string() : std::string();
+}
+
+}  // namespace mutagen::testing_support
