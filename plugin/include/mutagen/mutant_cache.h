@@ -1,0 +1,47 @@
+#pragma once
+// Mutants are made when first needed and kept on disk: <dir>/<key>.pt (the model) and <key>.json (what
+// made it). The key hashes the original instance, the operator and its options, the class, the
+// cluster's members and the seed, so any change to one of those makes a new mutant.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mutagen/model.h"
+
+namespace mutagen {
+
+struct MutantKey {
+  std::string original_fingerprint;  // Model::fingerprint() of the original instance
+  std::string operator_name;
+  nlohmann::json options = nlohmann::json::object();
+  int64_t cls = 0;
+  int64_t cluster = 0;
+  std::vector<int64_t> members;  // the cluster's members (data set positions)
+  uint64_t seed = 0;
+
+  std::string hex() const;
+};
+
+class MutantCache {
+ public:
+  // enabled=false: never reads (always regenerates) but still writes, so a later run can reuse.
+  explicit MutantCache(std::string dir, bool enabled = true);
+
+  std::optional<Model> find(const MutantKey& key) const;
+  // Atomic: model and metadata go to temp files renamed into place; a crash never leaves a half file.
+  void store(const MutantKey& key, const Model& mutant, const nlohmann::json& metadata) const;
+  // find(), else make() then store(). `was_cached` (optional) tells which happened.
+  Model get_or_create(const MutantKey& key, const std::function<Model()>& make,
+                      const nlohmann::json& metadata, bool* was_cached = nullptr) const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  bool enabled_;
+};
+
+}  // namespace mutagen
