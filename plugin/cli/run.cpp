@@ -1,6 +1,73 @@
-// TODO(owner): the 'run' subcommand. Placeholder so the tool builds while the subcommand is written.
+// `mutagen run <test-binary>`: the mutation run of a test binary linked with Mutagen::gtest_main.
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "commands.h"
 
+extern char** environ;
+
 namespace mutagen::cli {
-void add_run_command(CLI::App& app, int& exit_code) {}
+
+namespace {
+struct RunArgs {
+  std::string binary;
+  double min_score = -1;
+  std::string report;
+  std::string filter;
+  std::string subject;
+  bool no_cache = false;
+  std::vector<std::string> extra;
+};
+
+int run_binary(const RunArgs& a) {
+  std::vector<std::string> args{a.binary, "--mutagen_run"};
+  if (a.min_score >= 0) {
+    std::ostringstream s;
+    s << "--mutagen_min_score=" << a.min_score;
+    args.push_back(s.str());
+  }
+  if (!a.report.empty()) args.push_back("--mutagen_report=" + a.report);
+  if (!a.filter.empty()) args.push_back("--gtest_filter=" + a.filter);
+  if (!a.subject.empty()) args.push_back("--mutagen_subject=" + a.subject);
+  if (a.no_cache) args.push_back("--mutagen_no_cache");
+  args.insert(args.end(), a.extra.begin(), a.extra.end());
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, a.binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    std::cerr << "mutagen: error: cannot run test binary '" << a.binary << "'\n";
+    return 2;
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return 2;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  std::cerr << "mutagen: error: test binary '" << a.binary << "' crashed (signal " << WTERMSIG(status)
+            << ")\n";
+  return 2;
+}
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Mutation run of a test binary linked with Mutagen::gtest_main (exit 0 at or above the "
+             "threshold, 1 below it, 2 on errors)");
+  cmd->add_option("binary", args->binary, "the test binary")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--min-score", args->min_score, "fail below this mutation score")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--report", args->report, "report.json path");
+  cmd->add_option("--filter", args->filter, "GoogleTest filter: which tests take part");
+  cmd->add_option("--subject", args->subject, "only this subject");
+  cmd->add_flag("--no-cache", args->no_cache, "regenerate mutants even when cached");
+  cmd->add_option("extra", args->extra, "further arguments for the test binary (after --)");
+  cmd->callback([args, &exit_code] { exit_code = run_binary(*args); });
+}
+
 }  // namespace mutagen::cli

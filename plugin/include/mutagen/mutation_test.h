@@ -39,10 +39,16 @@ class MutationTest {
   const std::string& test_set_name() const;
 };
 
+// Which direction of a measured value is good: a mutant is killed when it is significantly worse.
+enum class Better { kHigher, kLower };
+
 // Records a measured value (e.g. accuracy) of the current evaluation. Kill decisions on measured values
 // use Wilcoxon + Cohen's d; tests that measure nothing are judged on pass/fail counts.
-void measure(const std::string& metric, double value);
+void measure(const std::string& metric, double value, Better better = Better::kHigher);
 
+// Predictions of `model` on `data`, memoised for the current evaluation: several tests (or several
+// assertions) on the same instance and test set run inference once.
+torch::Tensor predictions(const Model& model, const Dataset& data);
 // Accuracy of `model` on a whole data set.
 double accuracy(const Model& model, const Dataset& data);
 // Accuracy restricted to the samples whose label is `cls` (NaN if there are none).

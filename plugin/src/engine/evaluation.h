@@ -1,0 +1,33 @@
+#pragma once
+// Running MUTATION_TEST bodies on one model (an original or a mutant) over the test sets, outside
+// RUN_ALL_TESTS: assertion results are intercepted, exceptions recorded, measured values collected.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mutagen/dataset.h"
+#include "mutagen/model.h"
+#include "registry.h"
+
+namespace mutagen::internal {
+
+struct Outcome {
+  std::map<std::string, MeasuredValue> measures;
+  bool passed = true;
+  bool skipped = false;
+  bool error = false;  // the body threw
+  std::string message;
+};
+
+struct NamedData {
+  std::string name;
+  const Dataset* data;
+};
+
+// outcomes[test][set]
+using Outcomes = std::vector<std::vector<Outcome>>;
+
+Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& tests,
+                  const std::vector<NamedData>& sets);
+
+}  // namespace mutagen::internal

@@ -1,0 +1,152 @@
+#include "mutagen/subject.h"
+
+#include <algorithm>
+
+#include "mutagen/error.h"
+#include "mutagen/mutators/mutator.h"
+
+namespace mutagen {
+
+Subject& Subject::instances(std::vector<Model> models) {
+  instances_ = std::move(models);
+  instance_provider_ = nullptr;
+  return *this;
+}
+
+Subject& Subject::instances(std::function<std::vector<Model>()> provider) {
+  instances_.clear();
+  instance_provider_ = std::move(provider);
+  return *this;
+}
+
+Subject& Subject::training_data(Dataset data) {
+  training_ = std::move(data);
+  return *this;
+}
+
+Subject& Subject::test_set(const std::string& name, Dataset data) {
+  if (name.empty() || name == "train")
+    throw Error("subject '" + name_ + "': test set name '" + name +
+                "' is reserved or empty (\"train\" is the training data)");
+  for (const auto& s : test_sets_)
+    if (s.name == name) throw Error("subject '" + name_ + "': test set '" + name + "' declared twice");
+  test_sets_.push_back({name, std::move(data)});
+  return *this;
+}
+
+Subject& Subject::target_classes(std::vector<int64_t> classes) {
+  classes_ = std::move(classes);
+  return *this;
+}
+
+Subject& Subject::clusters(ClusterFile clusters) {
+  clusters_ = std::move(clusters);
+  clusters_resolved_ = true;
+  cluster_provider_ = nullptr;
+  return *this;
+}
+
+Subject& Subject::clusters(std::function<ClusterFile()> provider) {
+  clusters_resolved_ = false;
+  cluster_provider_ = std::move(provider);
+  return *this;
+}
+
+Subject& Subject::mutator(const std::string& name, nlohmann::json options) {
+  mutators_.push_back(MutatorRegistry::global().create(name, options));
+  return *this;
+}
+
+Subject& Subject::mutator(std::shared_ptr<Mutator> mutator) {
+  if (!mutator) throw Error("subject '" + name_ + "': null mutator");
+  mutators_.push_back(std::move(mutator));
+  return *this;
+}
+
+namespace {
+double in_range(const std::string& subject, const char* what, double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi))
+    throw Error("subject '" + subject + "': " + what + " must be in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "], got " + std::to_string(v));
+  return v;
+}
+}  // namespace
+
+Subject& Subject::heldout_fraction(double f) {
+  heldout_ = in_range(name_, "heldout_fraction", f, 0.0, 0.9);
+  return *this;
+}
+Subject& Subject::other_classes_ratio(double r) {
+  other_ratio_ = in_range(name_, "other_classes_ratio", r, 0.0, 100.0);
+  return *this;
+}
+Subject& Subject::alpha(double a) {
+  alpha_ = in_range(name_, "alpha", a, 1e-12, 0.5);
+  return *this;
+}
+Subject& Subject::effect_size(double d) {
+  effect_size_ = in_range(name_, "effect_size", d, 0.0, 100.0);
+  return *this;
+}
+Subject& Subject::min_score(double s) {
+  min_score_ = in_range(name_, "min_score", s, 0.0, 1.0);
+  return *this;
+}
+Subject& Subject::cache_dir(std::string dir) {
+  cache_dir_ = std::move(dir);
+  return *this;
+}
+Subject& Subject::seed(uint64_t s) {
+  seed_ = s;
+  return *this;
+}
+
+const std::vector<Model>& Subject::resolved_instances() const {
+  if (instances_.empty() && instance_provider_) instances_ = instance_provider_();
+  return instances_;
+}
+
+const ClusterFile& Subject::resolved_clusters() const {
+  if (!clusters_resolved_) {
+    if (!cluster_provider_) throw Error("subject '" + name_ + "': no clusters declared (.clusters(...))");
+    clusters_ = cluster_provider_();
+    clusters_resolved_ = true;
+  }
+  return clusters_;
+}
+
+void Subject::validate() const {
+  const std::string who = "subject '" + name_ + "'";
+  if (training_.size() == 0) throw Error(who + ": no training data (.training_data(...))");
+  if (test_sets_.empty()) throw Error(who + ": no test set (.test_set(name, data))");
+  const auto& models = resolved_instances();
+  if (models.size() < 2)
+    throw Error(who + ": " + std::to_string(models.size()) +
+                " original instance(s); at least 2 are needed for paired statistics (20 in the thesis)");
+  if (classes_.empty()) throw Error(who + ": no target classes (.target_classes({...}))");
+  if (mutators_.empty()) throw Error(who + ": no mutators (.mutator(\"tmr\", ...))");
+  const auto& clusters = resolved_clusters();
+  if (clusters.dataset_size != training_.size())
+    throw Error(who + ": the cluster file (pipeline '" + clusters.pipeline + "') was made for a data set of " +
+                std::to_string(clusters.dataset_size) + " samples, the training data has " +
+                std::to_string(training_.size()));
+  for (int64_t c : classes_) {
+    if (c < 0 || c >= training_.num_classes)
+      throw Error(who + ": target class " + std::to_string(c) + " outside [0, " +
+                  std::to_string(training_.num_classes) + ")");
+    if (training_.indices_of_class(c).empty())
+      throw Error(who + ": target class " + std::to_string(c) + " is absent from the training data");
+    if (!clusters.has_class(c))
+      throw Error(who + ": the cluster file has no clusters for target class " + std::to_string(c));
+    const auto& cc = clusters.for_class(c);
+    for (int64_t s : cc.samples) {
+      if (training_.labels[s].item<int64_t>() != c)
+        throw Error(who + ": the cluster file lists sample " + std::to_string(s) + " under class " +
+                    std::to_string(c) + " but its label is " +
+                    std::to_string(training_.labels[s].item<int64_t>()) + " (made for other data?)");
+      break;  // one spot check per class is enough to catch a mismatched file cheaply
+    }
+  }
+}
+
+}  // namespace mutagen
