@@ -1,0 +1,89 @@
+// A user's GoogleTest suite for a digit classifier, under mutation testing with mutagen.
+//
+// Run as ordinary tests:     ./mnist_digits_demo            (the tests on the 5 original instances)
+// Run the mutation analysis: ./mnist_digits_demo --mutagen_run   (or: mutagen run ./mnist_digits_demo)
+#include <mutagen/clustering/pipeline.h>
+#include <mutagen/mutagen.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace {
+
+std::string data_dir() {
+  const char* env = std::getenv("MUTAGEN_DIGITS_DIR");
+  return env ? env : MNIST_DIGITS_DIR;
+}
+
+const std::vector<int64_t> kTargetClasses{0, 5, 7};
+
+// The "weak" test set: per class, the fifth of the test inputs the originals find easiest (highest
+// mean probability of the true label). Tests on it look fine but see little of what could go wrong.
+mutagen::Dataset easiest_inputs(const mutagen::Dataset& test, const std::vector<mutagen::Model>& models,
+                                double fraction) {
+  torch::Tensor p_true = torch::zeros({test.size()}, torch::kDouble);
+  for (const auto& m : models) {
+    const torch::Tensor probs = torch::softmax(m.logits(test.images), 1).to(torch::kDouble);
+    p_true += probs.gather(1, test.labels.unsqueeze(1)).squeeze(1);
+  }
+  std::vector<int64_t> keep;
+  for (int64_t c = 0; c < test.num_classes; ++c) {
+    std::vector<int64_t> idx = test.indices_of_class(c);
+    std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) {
+      return p_true[a].item<double>() > p_true[b].item<double>();
+    });
+    idx.resize(static_cast<size_t>(static_cast<double>(idx.size()) * fraction));
+    keep.insert(keep.end(), idx.begin(), idx.end());
+  }
+  std::sort(keep.begin(), keep.end());
+  return test.subset(keep, "weak");
+}
+
+}  // namespace
+
+MUTAGEN_SUBJECT(MnistDigits) {
+  const std::string cache = "mutagen-cache";
+  mutagen::Dataset train = mutagen::load_idx_split(data_dir(), "train", "digits-train");
+  mutagen::Dataset test = mutagen::load_idx_split(data_dir(), "t10k", "digits-test");
+  // Five instances of the small CNN, trained with seeds 0..4 and cached.
+  std::vector<mutagen::Model> instances = mutagen::train_instances(
+      "mnist_small", train, mutagen::TrainOptions().epochs(3).learning_rate(1e-3).seed(0), 5,
+      cache + "/instances");
+  mutagen::Dataset weak = easiest_inputs(test, instances, 0.2);
+
+  return mutagen::Subject("MnistDigits")
+      .instances(instances)
+      .training_data(train)
+      .test_set("strong", test)
+      .test_set("weak", weak)
+      .target_classes(kTargetClasses)
+      .clusters([train, cache] {
+        const std::string path = cache + "/clusters-pca-kmeans.json";
+        if (std::filesystem::exists(path)) return mutagen::ClusterFile::load(path);
+        mutagen::ClusterFile f =
+            mutagen::cluster_dataset(train, kTargetClasses, "normalisation+pca95+kmeans:auto", 0);
+        f.save(path);
+        return f;
+      })
+      .mutator("tmr", {{"schedule", "mixed"}, {"epochs", 5}})
+      .mutator("tmr", {{"schedule", "sequential"}, {"epochs", 5}})
+      .heldout_fraction(0.25)
+      .cache_dir(cache)
+      .seed(0);
+}
+
+// Overall accuracy on the test set.
+MUTATION_TEST(MnistDigits, Accuracy) {
+  const double a = mutagen::accuracy(model(), test_set());
+  mutagen::measure("accuracy", a);
+  EXPECT_GE(a, 0.90) << "on test set " << test_set_name();
+}
+
+// Accuracy on each class the mutants target.
+MUTATION_TEST(MnistDigits, ClassAccuracy) {
+  for (int64_t c : kTargetClasses) {
+    const double a = mutagen::class_accuracy(model(), test_set(), c);
+    mutagen::measure("accuracy_class_" + std::to_string(c), a);
+    EXPECT_GE(a, 0.85) << "class " << c << " on test set " << test_set_name();
+  }
+}
