@@ -59,7 +59,7 @@ MUTAGEN_SUBJECT(TinyDigits) {
   mutagen::Dataset test = mutagen::load_idx_split(data_dir(), "t10k", "digits-test");
   return mutagen::Subject("TinyDigits")
       .instances(mutagen::train_instances("mnist_small", train,
-                                          mutagen::TrainOptions().epochs(2).seed(10), 4,
+                                          mutagen::TrainOptions().epochs(2).seed(10), 5,
                                           "mutagen-cache/instances"))
       .training_data(train)
       .test_set("test", test)

@@ -1,0 +1,149 @@
+// End to end through a real user binary (examples/custom_mutator): train -> cluster -> mutants (cached)
+// -> tests on originals and mutants -> kill decisions -> report.json -> exit code.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs `command` in `dir`, capturing stdout/stderr.
+Run run_in(const fs::path& dir, const std::string& command) {
+  const std::string full = "cd '" + dir.string() + "' && " + command + " >stdout.txt 2>stderr.txt";
+  const int status = std::system(full.c_str());
+  Run r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(dir / "stdout.txt");
+  r.err = slurp(dir / "stderr.txt");
+  return r;
+}
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+class ExampleRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (mutagen::testing_support::digits_dir().empty()) return;
+    dir_ = fs::path(MUTAGEN_BINARY_DIR) / "tests" / "example-run";
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    first_ = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=first.json");
+    second_ = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=second.json");
+  }
+  void SetUp() override {
+    if (mutagen::testing_support::digits_dir().empty())
+      GTEST_SKIP() << "build/data/digits missing: run scripts/build.sh (it converts the npm digits)";
+  }
+  static nlohmann::json report(const std::string& name) {
+    return nlohmann::json::parse(slurp(dir_ / name));
+  }
+  static inline fs::path dir_;
+  static inline Run first_, second_;
+};
+
+TEST_F(ExampleRun, FirstRunMakesMutantsAndWritesAReport) {
+  ASSERT_TRUE(first_.code == 0 || first_.code == 1) << first_.err;
+  const auto r = report("first.json");
+  EXPECT_EQ(r["subject"], "TinyDigits");
+  EXPECT_EQ(r["instances"], 5);
+  // Class 7 has 2 clusters -> 2 TMR configurations, plus one untargeted last_layer_noise.
+  ASSERT_EQ(r["mutants"].size(), 3u);
+  EXPECT_EQ(count(first_.err, "(made)"), 15) << first_.err;
+  for (const auto& m : r["mutants"]) {
+    for (const char* key : {"id", "operator", "options", "class", "cluster", "i_neg", "i_pos",
+                            "misprediction_neg", "misprediction_pos", "heldout_misprediction_neg",
+                            "heldout_misprediction_pos", "other_classes_accuracy_change", "verdicts"})
+      EXPECT_TRUE(m.contains(key)) << key;
+    // Two tests x (train + test) sets, one metric each.
+    EXPECT_EQ(m["verdicts"].size(), 4u);
+    for (const auto& v : m["verdicts"]) {
+      EXPECT_EQ(v["original"].size(), 5u);
+      EXPECT_EQ(v["mutant"].size(), 5u);
+      const bool killed = v["killed"];
+      if (!v["p_value"].is_null() && !v["cohens_d"].is_null())
+        EXPECT_EQ(killed, v["p_value"].get<double>() < 0.05 && v["cohens_d"].get<double>() >= 0.5);
+    }
+    if (m["operator"] == "tmr") {
+      EXPECT_EQ(m["options"]["schedule"], "mixed");
+      EXPECT_GT(m["i_neg"].get<int>(), 0);
+      // A TMR mutant mispredicts far more of its cluster than of the other cluster.
+      EXPECT_GT(m["misprediction_neg"].get<double>(), 2 * m["misprediction_pos"].get<double>());
+    }
+  }
+  // The exit code agrees with the verdict on the threshold.
+  EXPECT_EQ(first_.code == 0, r["passed"].get<bool>());
+}
+
+TEST_F(ExampleRun, SecondRunReusesEveryMutantAndReproducesTheReport) {
+  ASSERT_EQ(second_.code, first_.code) << second_.err;
+  EXPECT_EQ(count(second_.err, "(made)"), 0) << second_.err;
+  EXPECT_EQ(count(second_.err, "(cached)"), 15);
+  EXPECT_EQ(report("first.json"), report("second.json"));
+}
+
+TEST_F(ExampleRun, FilterNarrowsTheTestsAndCliRunMatches) {
+  const Run r = run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY +
+                                 " --report filtered.json --filter 'TinyDigits.Accuracy'");
+  ASSERT_EQ(r.code, first_.code) << r.err;
+  for (const auto& m : report("filtered.json")["mutants"])
+    for (const auto& v : m["verdicts"]) EXPECT_EQ(v["test"], "TinyDigits.Accuracy");
+}
+
+TEST_F(ExampleRun, ThresholdDecidesTheExitCode) {
+  const auto r = report("first.json");
+  double lowest = 1;
+  for (const auto& s : r["scores"])
+    if (!s["score"].is_null()) lowest = std::min(lowest, s["score"].get<double>());
+  const Run above = run_in(dir_, std::string(EXAMPLE_BINARY) +
+                                     " --mutagen_run --mutagen_report=t0.json --mutagen_min_score=0");
+  EXPECT_EQ(above.code, 0) << above.err;
+  if (lowest < 1) {
+    const Run below = run_in(dir_, std::string(EXAMPLE_BINARY) +
+                                       " --mutagen_run --mutagen_report=t1.json --mutagen_min_score=1");
+    EXPECT_EQ(below.code, 1) << below.err;
+  }
+}
+
+TEST_F(ExampleRun, PlainRunPassesOnTheOriginals) {
+  const Run r = run_in(dir_, std::string(EXAMPLE_BINARY));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("[  PASSED  ] 2 tests"), std::string::npos) << r.out;
+}
+
+TEST_F(ExampleRun, BadInputIsAClearErrorWithExitCode2) {
+  const Run bad_flag = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_min_score=2");
+  EXPECT_EQ(bad_flag.code, 2);
+  EXPECT_NE(bad_flag.err.find("--mutagen_min_score"), std::string::npos) << bad_flag.err;
+  const Run bad_data = run_in(dir_, "MUTAGEN_DIGITS_DIR=/nonexistent " + std::string(EXAMPLE_BINARY) +
+                                        " --mutagen_run --mutagen_report=bad.json");
+  EXPECT_EQ(bad_data.code, 2);
+  EXPECT_NE(bad_data.err.find("/nonexistent"), std::string::npos) << bad_data.err;
+  // Nothing already cached is lost.
+  const Run again = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=again.json");
+  EXPECT_EQ(count(again.err, "(made)"), 0);
+}
+
+}  // namespace
