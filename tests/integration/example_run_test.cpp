@@ -45,13 +45,35 @@ int count(const std::string& text, const std::string& what) {
 
 class ExampleRun : public ::testing::Test {
  protected:
+  // ctest runs every TEST_F in its own process: the two runs (fresh cache, then reuse) happen once per
+  // build of the example binary and are kept in the folder, stamped with the binary's identity.
   static void SetUpTestSuite() {
     if (mutagen::testing_support::digits_dir().empty()) return;
     dir_ = fs::path(MUTAGEN_BINARY_DIR) / "tests" / "example-run";
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    first_ = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=first.json");
-    second_ = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=second.json");
+    const auto bin = fs::path(EXAMPLE_BINARY);
+    const std::string stamp = std::to_string(fs::file_size(bin)) + ":" +
+                              std::to_string(fs::last_write_time(bin).time_since_epoch().count());
+    if (slurp(dir_ / "stamp") != stamp) {
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      save("first", run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=first.json"));
+      save("second", run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=second.json"));
+      std::ofstream(dir_ / "stamp") << stamp;
+    }
+    first_ = load("first");
+    second_ = load("second");
+  }
+  static void save(const std::string& name, const Run& r) {
+    std::ofstream(dir_ / (name + ".code")) << r.code;
+    std::ofstream(dir_ / (name + ".out")) << r.out;
+    std::ofstream(dir_ / (name + ".err")) << r.err;
+  }
+  static Run load(const std::string& name) {
+    Run r;
+    r.code = std::stoi(slurp(dir_ / (name + ".code")));
+    r.out = slurp(dir_ / (name + ".out"));
+    r.err = slurp(dir_ / (name + ".err"));
+    return r;
   }
   void SetUp() override {
     if (mutagen::testing_support::digits_dir().empty())

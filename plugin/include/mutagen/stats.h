@@ -28,7 +28,16 @@ struct WilcoxonResult {
   double z = 0;            // the normal deviate (approx), 0 for exact
 };
 
-// d_i = x_i - y_i. Throws mutagen::Error for unequal lengths or non-finite values.
+// d_i = x_i - y_i. Throws mutagen::Error for unequal lengths, no pairs or non-finite values.
+// Agrees with scipy 1.10.1 in approx mode (all zero methods, correction, alternatives) and in exact mode
+// when there are no zeros and no ties. Deliberate differences, where scipy is not exact:
+//  - exact mode (explicit, or auto with n <= 50 pairs) with zeros or tied |d|: scipy 1.10.1 switches to
+//    the normal approximation (zeros) or truncates R+ and uses the no-ties table (ties). Here the p-value
+//    comes from the exact conditional null: the 2^m equally likely sign assignments of the m non-zero
+//    differences, R+ summed over the observed midranks (doubled to integers). "wilcox" drops zeros
+//    before ranking, "pratt" ranks them but gives them no sign, "zsplit" adds half their rank sum to R+
+//    (and R-). method is "exact". At most 400 non-zero differences in exact mode (Error beyond).
+//  - all differences zero with "wilcox"/"pratt" (scipy raises): statistic 0, pvalue 1, method "exact".
 WilcoxonResult wilcoxon(const std::vector<double>& x, const std::vector<double>& y,
                         const WilcoxonOptions& options = {});
 
@@ -63,5 +72,11 @@ KillDecision decide_kill(const std::vector<double>& original, const std::vector<
 // `effect_size` standard deviations (normal differences), by exact enumeration of the null distribution
 // for the critical value and Monte Carlo (seeded) for the alternative.
 double wilcoxon_power(int64_t n, double effect_size, double alpha, uint64_t seed = 0);
+// The same for the test exactly as `test` configures it (alternative, mode, continuity correction):
+// the power of the test decide_kill actually runs. The rejection region is {R+ : p(R+) < alpha}
+// computed like wilcoxon() does (exact null or normal approximation); with effect_size == 0 and at most
+// 400 pairs the exact size of that region is returned instead of a Monte Carlo estimate.
+double wilcoxon_power(int64_t n, double effect_size, double alpha, const WilcoxonOptions& test,
+                      uint64_t seed = 0);
 
 }  // namespace mutagen

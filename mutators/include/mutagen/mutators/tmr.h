@@ -31,6 +31,7 @@ struct TmrOptions {
   // Mixed only: other-class samples per (I_neg + I_pos) sample.
   TORCH_ARG(double, other_ratio) = 1.0;
 
+ public:  // TORCH_ARG leaves the struct in `private:`
   nlohmann::json to_json() const;
   // Throws mutagen::Error naming the field and what was expected.
   static TmrOptions from_json(const nlohmann::json& j);
