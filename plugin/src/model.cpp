@@ -369,7 +369,18 @@ Model Model::clone() const {
   auto& m = checked(impl_);
   return guarded("model '" + m.architecture + "': clone failed", [&] {
     if (m.is_jit) {
-      auto copy = internal::ModelImpl::from_jit(m.jit.deepcopy());
+      // deepcopy clones tensors through autograd; without grad they stay leaves, then the
+      // requires_grad flags are restored so the copy trains like the original.
+      torch::jit::Module module;
+      {
+        torch::NoGradGuard no_grad;
+        module = m.jit.deepcopy();
+      }
+      auto copy = internal::ModelImpl::from_jit(std::move(module));
+      const auto originals = m.named_parameters();
+      const auto copies = copy->named_parameters();
+      for (size_t i = 0; i < copies.size() && i < originals.size(); ++i)
+        copies[i].second.requires_grad_(originals[i].second.requires_grad());
       return Model(copy);
     }
     auto impl = std::make_shared<internal::ModelImpl>();

@@ -113,9 +113,21 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
   const torch::Tensor x_all = images.to(torch::kFloat32).contiguous();
   const torch::Tensor y_all = labels.to(torch::kInt64).contiguous();
 
-  std::vector<torch::Tensor> params = model.parameters();
-  for (auto& p : params) p.requires_grad_(true);
-  Optimizer optimizer(params, options);
+  // Parameters with requires_grad == false (frozen by the caller) are left alone.
+  std::vector<torch::Tensor> params;
+  for (const auto& p : model.parameters())
+    if (p.requires_grad()) params.push_back(p);
+  if (params.empty())
+    throw Error("fit: model '" + model.architecture() + "' has no trainable parameters");
+  std::unique_ptr<Optimizer> optimizer;
+  try {
+    optimizer = std::make_unique<Optimizer>(params, options);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error("fit: cannot optimise the parameters of model '" + model.architecture() +
+                "': " + message_of(e));
+  }
   // Dropout draws from torch's global generator: seed it so a fit is reproducible.
   torch::manual_seed(derive_seed(options.seed(), 0x666974));
   model.train(true);
@@ -129,10 +141,10 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
             order_t.slice(0, start, std::min(n, start + options.batch_size()));
         const torch::Tensor x = x_all.index_select(0, idx);
         const torch::Tensor y = y_all.index_select(0, idx);
-        optimizer.zero_grad();
+        optimizer->zero_grad();
         const torch::Tensor loss = torch::nn::functional::cross_entropy(model.forward(x), y);
         loss.backward();
-        optimizer.step();
+        optimizer->step();
       }
     }
   } catch (const Error&) {

@@ -76,6 +76,12 @@ TEST(Training, FitContinuesTrainingInPlace) {
   const std::string before = m.fingerprint();
   mutagen::fit(m, train.images, train.labels, quick());
   EXPECT_NE(m.fingerprint(), before);
+  // A clone trains on its own (what mutators do), leaving the original alone.
+  const std::string trained = m.fingerprint();
+  Model copy = m.clone();
+  mutagen::fit(copy, train.images, train.labels, quick(1));
+  EXPECT_NE(copy.fingerprint(), trained);
+  EXPECT_EQ(m.fingerprint(), trained);
 }
 
 TEST(Training, BadOptionsAreErrors) {
