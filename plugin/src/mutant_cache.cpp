@@ -1,0 +1,113 @@
+// The on-disk mutant cache: <dir>/<key>.pt (Model::save, atomic) then <key>.json (atomic). The JSON
+// is written last, so its presence marks a complete entry; anything unreadable counts as a miss.
+#include "mutagen/mutant_cache.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "mutagen/error.h"
+#include "mutagen/hash.h"
+#include "mutagen/io.h"
+
+namespace fs = std::filesystem;
+
+namespace mutagen {
+
+namespace {
+
+constexpr const char* kFormat = "mutagen-mutant";
+constexpr int kVersion = 1;
+
+std::string model_path(const std::string& dir, const std::string& hex) {
+  return (fs::path(dir) / (hex + ".pt")).string();
+}
+std::string meta_path(const std::string& dir, const std::string& hex) {
+  return (fs::path(dir) / (hex + ".json")).string();
+}
+
+}  // namespace
+
+std::string MutantKey::hex() const {
+  Hasher h;
+  h.str("mutagen-mutant-key-v1");
+  h.str(original_fingerprint);
+  h.str(operator_name);
+  h.str(options.dump());  // objects are key-sorted, so equal options dump equally
+  h.u64(static_cast<uint64_t>(cls));
+  h.u64(static_cast<uint64_t>(cluster));
+  h.u64(members.size());
+  for (int64_t m : members) h.u64(static_cast<uint64_t>(m));
+  h.u64(seed);
+  return h.hex();
+}
+
+MutantCache::MutantCache(std::string dir, bool enabled) : dir_(std::move(dir)), enabled_(enabled) {
+  if (dir_.empty()) throw Error("mutant cache: the folder is empty; give a path");
+}
+
+std::optional<Model> MutantCache::find(const MutantKey& key) const {
+  if (!enabled_) return std::nullopt;
+  const std::string hex = key.hex();
+  const std::string meta = meta_path(dir_, hex);
+  std::error_code ec;
+  if (!fs::exists(meta, ec)) return std::nullopt;
+  try {
+    const nlohmann::json j = read_json(meta);
+    if (!j.is_object() || j.value("format", "") != kFormat || j.value("key", "") != hex) {
+      throw Error("'" + meta + "' is not a mutagen mutant entry for key " + hex);
+    }
+    Model m = Model::load(model_path(dir_, hex));
+    if (!m.valid()) throw Error("'" + model_path(dir_, hex) + "' holds no model");
+    return m;
+  } catch (const std::exception& e) {
+    spdlog::warn("mutant cache: ignoring unusable entry {} ({}); the mutant will be regenerated",
+                 hex, e.what());
+    return std::nullopt;
+  }
+}
+
+void MutantCache::store(const MutantKey& key, const Model& mutant,
+                        const nlohmann::json& metadata) const {
+  if (!mutant.valid()) throw Error("mutant cache: cannot store an empty model");
+  const std::string hex = key.hex();
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw Error("mutant cache: cannot create folder '" + dir_ + "': " + ec.message());
+  mutant.save(model_path(dir_, hex));  // atomic (temp file + rename)
+  nlohmann::json j = {{"format", kFormat},
+                      {"version", kVersion},
+                      {"key", hex},
+                      {"original", key.original_fingerprint},
+                      {"operator", key.operator_name},
+                      {"options", key.options},
+                      {"class", key.cls},
+                      {"cluster", key.cluster},
+                      {"members", key.members.size()},
+                      {"seed", key.seed},
+                      {"metadata", metadata}};
+  write_json_atomic(meta_path(dir_, hex), j);  // last: marks the entry complete
+}
+
+Model MutantCache::get_or_create(const MutantKey& key, const std::function<Model()>& make,
+                                 const nlohmann::json& metadata, bool* was_cached) const {
+  if (std::optional<Model> hit = find(key)) {
+    if (was_cached) *was_cached = true;
+    return *hit;
+  }
+  if (was_cached) *was_cached = false;
+  if (!make) throw Error("mutant cache: no function to make mutant " + key.hex());
+  Model m = make();
+  if (!m.valid()) {
+    throw Error("mutant cache: the " + key.operator_name + " mutator returned an empty model");
+  }
+  try {
+    store(key, m, metadata);
+  } catch (const std::exception& e) {
+    // The mutant is good; losing the cache entry only costs time on the next run.
+    spdlog::warn("mutant cache: could not store mutant {} in '{}': {}", key.hex(), dir_, e.what());
+  }
+  return m;
+}
+
+}  // namespace mutagen
