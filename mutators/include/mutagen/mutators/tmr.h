@@ -1,19 +1,18 @@
 #pragma once
-// Targeted Misbehavior Retraining (SPEC 2.3, thesis Algorithm 5): fine-tune a copy of the original
-// so that it mispredicts one cluster of a class while keeping its behaviour elsewhere.
-#include <torch/arg.h>
-
+// Targeted Misbehavior Retraining (SPEC 2.3, thesis Algorithm 5): fine-tune a copy of the original so
+// that it mispredicts one cluster of a class while keeping its behaviour elsewhere.
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/arg.h>
 
 #include "mutagen/mutators/mutator.h"
 
 namespace mutagen {
 
 enum class TmrSchedule {
-  // Every epoch shuffles I_neg relabelled with L_mis, I_pos with true labels, and an equal-size
-  // sample
+  // Every epoch shuffles I_neg relabelled with L_mis, I_pos with true labels, and an equal-size sample
   // of other classes with true labels. Targets the cluster sharply (SPEC 2.3 probe): the default.
   kMixed,
   // The thesis: `epochs` epochs on I_neg relabelled, then `pos_epochs` epochs on I_pos.
