@@ -70,7 +70,8 @@ T field(const nlohmann::json& j, const char* key, const std::string& where, cons
 
 ClusterFile ClusterFile::from_json(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object() || j.value("format", "") != "mutagen-clusters")
-    throw Error(source + ": not a mutagen cluster file (field 'format' must be \"mutagen-clusters\")");
+    throw Error(source +
+                ": not a mutagen cluster file (field 'format' must be \"mutagen-clusters\")");
   const int version = field<int>(j, "version", source, "1");
   if (version != 1)
     throw Error(source + ": field 'version' is " + std::to_string(version) + ", expected 1");
@@ -90,12 +91,13 @@ ClusterFile ClusterFile::from_json(const nlohmann::json& j, const std::string& s
     c.samples = field<std::vector<int64_t>>(classes[k], "samples", where, "an array of positions");
     c.labels = field<std::vector<int64_t>>(classes[k], "labels", where, "an array of cluster ids");
     if (c.samples.size() != c.labels.size())
-      throw Error(where + ": 'samples' has " + std::to_string(c.samples.size()) + " entries but 'labels' has " +
-                  std::to_string(c.labels.size()) + " (expected equal lengths)");
+      throw Error(where + ": 'samples' has " + std::to_string(c.samples.size()) +
+                  " entries but 'labels' has " + std::to_string(c.labels.size()) +
+                  " (expected equal lengths)");
     for (int64_t s : c.samples)
       if (s < 0 || s >= f.dataset_size)
-        throw Error(where + ": sample position " + std::to_string(s) + " outside the data set (size " +
-                    std::to_string(f.dataset_size) + ")");
+        throw Error(where + ": sample position " + std::to_string(s) +
+                    " outside the data set (size " + std::to_string(f.dataset_size) + ")");
     for (int64_t l : c.labels)
       if (l < -1) throw Error(where + ": cluster id " + std::to_string(l) + " (expected >= -1)");
     f.classes.push_back(std::move(c));
