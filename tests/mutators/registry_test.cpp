@@ -124,7 +124,7 @@ TEST(MutatorRegistry, UserMutatorRegisteredByMacroMakesAModel) {
   EXPECT_EQ(original.fingerprint(), fp);
   EXPECT_NE(mutant.fingerprint(), fp);
   const torch::Tensor x = torch::ones({2, 1, 28, 28}) * 0.5;
-  // Only the last layer's weight changed: logits minus bias scale by exactly... just differ.
+  // The last layer's weight changed, so the logits must too.
   EXPECT_FALSE(torch::allclose(original.logits(x), mutant.logits(x)));
 }
 
