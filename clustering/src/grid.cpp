@@ -1,0 +1,332 @@
+#include "mutagen/clustering/grid.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "class_data.h"
+#include "csv.h"
+#include "linalg.h"
+#include "mutagen/clustering/agglomerative.h"
+#include "mutagen/clustering/threshold.h"
+#include "mutagen/error.h"
+#include "steps.h"
+
+namespace mutagen {
+
+std::vector<int64_t> GridOptions::range(int64_t from, int64_t to, int64_t step) {
+  std::vector<int64_t> out;
+  for (int64_t v = from; v <= to; v += step) out.push_back(v);
+  return out;
+}
+
+GridOptions GridOptions::preset(const std::string& name) {
+  GridOptions o;
+  if (name == "thesis") return o;
+  if (name == "thesis-fine") return o.min_cluster_sizes(range(10, 200, 5));
+  if (name == "peer")
+    return o.thresholds({false})
+        .scalings({Scaling::None, Scaling::Standard, Scaling::MinMax, Scaling::Scale255})
+        .reductions({"pca95", "umap2"})
+        .min_cluster_sizes({});
+  if (name == "quick")
+    return o.thresholds({false})
+        .scalings({Scaling::Normalisation})
+        .reductions({"pca95"})
+        .linkages({Linkage::Ward})
+        .covariances({CovarianceType::Full})
+        .min_cluster_sizes({50, 100});
+  throw Error("grid '" + name +
+              "' is not known; expected one of: thesis | thesis-fine | peer | quick");
+}
+
+namespace {
+
+using namespace clustering_detail;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string duration_text(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  const int64_t t = static_cast<int64_t>(std::llround(s));
+  char buf[32];
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", static_cast<long>(t / 3600),
+                  static_cast<long>((t % 3600) / 60));
+  else
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", static_cast<long>(t / 60),
+                  static_cast<long>(t % 60));
+  return buf;
+}
+
+std::string sizes_text(const std::vector<int64_t>& sizes) {
+  std::string s = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? " " : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+
+// The clusterings of the grid, in table order, as specs (reduction fields filled in later).
+std::vector<PipelineSpec> clusterings(const GridOptions& o, bool with_hdbscan) {
+  std::vector<PipelineSpec> out;
+  PipelineSpec s;
+  if (o.kmeans())
+    for (int64_t k : o.ks()) {
+      s.method = ClusteringMethod::KMeans;
+      s.k = k;
+      out.push_back(s);
+    }
+  for (Linkage l : o.linkages())
+    for (int64_t k : o.ks()) {
+      s.method = ClusteringMethod::Agglomerative;
+      s.linkage = l;
+      s.k = k;
+      out.push_back(s);
+    }
+  for (CovarianceType c : o.covariances())
+    for (int64_t k : o.ks()) {
+      s.method = ClusteringMethod::Gmm;
+      s.covariance = c;
+      s.k = k;
+      out.push_back(s);
+    }
+  if (with_hdbscan)
+    for (int64_t m : o.min_cluster_sizes()) {
+      s.method = ClusteringMethod::Hdbscan;
+      s.min_cluster_size = m;
+      s.k = 0;
+      out.push_back(s);
+    }
+  return out;
+}
+
+std::string params_text(const PipelineSpec& s) {
+  switch (s.method) {
+    case ClusteringMethod::KMeans:
+      return "k=" + std::to_string(s.k);
+    case ClusteringMethod::Agglomerative:
+      return "k=" + std::to_string(s.k) + " linkage=" + to_string(s.linkage);
+    case ClusteringMethod::Gmm:
+      return "k=" + std::to_string(s.k) + " covariance=" + to_string(s.covariance);
+    case ClusteringMethod::Hdbscan:
+      return "min_cluster_size=" + std::to_string(s.min_cluster_size);
+  }
+  return "";
+}
+
+struct Progress {
+  int64_t total = 0, done = 0;
+  Clock::time_point start = Clock::now(), last_log = Clock::now();
+  void log(const std::string& where, bool force) {
+    if (!force && seconds_since(last_log) < 10.0) return;
+    last_log = Clock::now();
+    const double elapsed = seconds_since(start);
+    const double eta = done > 0
+                           ? elapsed / static_cast<double>(done) * static_cast<double>(total - done)
+                           : std::nan("");
+    spdlog::info("grid: {} | {}/{} fits ({:.1f}%), elapsed {}, ETA {}", where, done, total,
+                 total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0,
+                 duration_text(elapsed), duration_text(eta));
+  }
+};
+
+}  // namespace
+
+GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, const GridOptions& o,
+                    uint64_t seed) {
+  const auto t_start = Clock::now();
+  check_dataset(data, "clustering grid");
+  check_classes(data, classes, "clustering grid");
+  for (int64_t k : o.ks())
+    if (k < 2) throw Error("clustering grid: k = " + std::to_string(k) + "; expected k >= 2");
+  for (int64_t m : o.min_cluster_sizes())
+    if (m < 2)
+      throw Error("clustering grid: HDBSCAN min_cluster_size " + std::to_string(m) +
+                  "; expected >= 2");
+
+  GridResult result;
+  result.classes = classes;
+  auto note = [&](const std::string& text) {
+    result.notes.push_back(text);
+    spdlog::warn("grid: {}", text);
+  };
+
+  // Reductions: parse, drop the unavailable ones (with a note).
+  std::vector<PipelineSpec> reductions;
+  for (const std::string& name : o.reductions()) {
+    PipelineSpec r = parse_pipeline(name + "+kmeans:2");
+    if (r.reduction == Reduction::Vae || r.reduction == Reduction::VaeClass) {
+      note("reduction " + name + " skipped: the VAE reductions are a later task");
+      continue;
+    }
+    if (r.reduction == Reduction::Umap && !umap_available()) {
+      note("reduction " + name + " skipped: UMAP is not available in this build yet");
+      continue;
+    }
+    reductions.push_back(r);
+  }
+  bool with_hdbscan = !o.min_cluster_sizes().empty();
+  if (with_hdbscan && !hdbscan_available()) {
+    note("HDBSCAN skipped: not available in this build yet");
+    with_hdbscan = false;
+  }
+  const bool with_dbcv = dbcv_available();
+  if (with_hdbscan && !with_dbcv)
+    note("DBCV not available in this build yet: HDBSCAN rows have no metric and are not ranked");
+  const std::vector<PipelineSpec> methods = clusterings(o, with_hdbscan);
+
+  std::vector<int64_t> active;
+  bool any_threshold = false;
+  for (bool t : o.thresholds()) any_threshold = any_threshold || t;
+  if (any_threshold) active = active_features_from_means(feature_means(data));
+
+  Progress progress;
+  progress.total = static_cast<int64_t>(classes.size() * o.thresholds().size() *
+                                        o.scalings().size() * reductions.size() * methods.size());
+  spdlog::info("grid: {} classes x {} preprocessings x {} reductions x {} clusterings = {} fits",
+               classes.size(), o.thresholds().size() * o.scalings().size(), reductions.size(),
+               methods.size(), progress.total);
+
+  for (int64_t cls : classes) {
+    const std::vector<int64_t> positions = class_positions(data, cls);
+    const Eigen::MatrixXd bytes = image_bytes(data, positions);
+    const uint64_t rseed = reduction_seed(seed, cls), cseed = clustering_seed(seed, cls);
+    for (bool thr : o.thresholds()) {
+      const Eigen::MatrixXd X0 = thr ? select_features(bytes, active) : bytes;
+      for (Scaling scaling : o.scalings()) {
+        const Eigen::MatrixXd Xs = scale_features(X0, scaling);
+        for (PipelineSpec base : reductions) {
+          base.threshold = thr;
+          base.scaling = scaling;
+          const std::string where = "class " + std::to_string(cls) + " " +
+                                    base.preprocessing_name() + "+" + base.reduction_name();
+          Eigen::MatrixXd Z;
+          try {
+            const auto t0 = Clock::now();
+            Z = reduce(Xs, base, rseed);
+            spdlog::debug("grid: {}: {} features ({:.2f} s)", where, Z.cols(), seconds_since(t0));
+          } catch (const Error& e) {
+            note(where + " skipped: " + e.what());
+            progress.done += static_cast<int64_t>(methods.size());
+            continue;
+          }
+          // One agglomerative tree per linkage, cut at every k.
+          std::map<Linkage, std::pair<Dendrogram, double>> trees;
+          for (PipelineSpec spec : methods) {
+            spec.threshold = base.threshold;
+            spec.scaling = base.scaling;
+            spec.reduction = base.reduction;
+            spec.pca_variance = base.pca_variance;
+            spec.pca_components = base.pca_components;
+            spec.umap_components = base.umap_components;
+            GridRow row;
+            row.cls = cls;
+            row.combination = spec.name();
+            row.preprocessing = spec.preprocessing_name();
+            row.reduction = spec.reduction_name();
+            row.features = Z.cols();
+            row.clustering = spec.method_name();
+            row.params = params_text(spec);
+            try {
+              const auto t0 = Clock::now();
+              std::vector<int64_t> labels;
+              if (spec.method == ClusteringMethod::Agglomerative) {
+                auto it = trees.find(spec.linkage);
+                if (it == trees.end()) {
+                  const auto tt = Clock::now();
+                  Dendrogram tree = linkage_tree(Z, spec.linkage);
+                  it =
+                      trees
+                          .emplace(spec.linkage, std::make_pair(std::move(tree), seconds_since(tt)))
+                          .first;
+                }
+                const auto tc = Clock::now();
+                labels = it->second.first.cut(spec.k);
+                row.fit_seconds = it->second.second + seconds_since(tc);
+              } else {
+                labels = cluster(Z, spec, cseed);
+                row.fit_seconds = seconds_since(t0);
+              }
+              const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv() && with_dbcv);
+              row.cluster_sizes = sc.sizes;
+              row.noise = sc.noise;
+              row.silhouette = sc.silhouette;
+              row.dbcv = sc.dbcv;
+              row.calinski_harabasz = sc.calinski_harabasz;
+              row.davies_bouldin = sc.davies_bouldin;
+              row.verdict = to_string(
+                  filter_result(row.cluster_sizes, spec.uses_dbcv() ? sc.dbcv : sc.silhouette));
+            } catch (const Error& e) {
+              row.verdict = "failed";
+              row.error = e.what();
+              spdlog::debug("grid: {} failed: {}", row.combination, e.what());
+            }
+            result.rows.push_back(std::move(row));
+            ++progress.done;
+            progress.log(where, false);
+          }
+          progress.log(where + " done", false);
+        }
+      }
+    }
+    progress.log("class " + std::to_string(cls) + " done", true);
+  }
+
+  std::vector<ScoredResult> sil, dbcv;
+  for (const GridRow& row : result.rows) {
+    if (row.verdict == "failed") continue;
+    ScoredResult s;
+    s.cls = row.cls;
+    s.combination = row.combination;
+    s.cluster_sizes = row.cluster_sizes;
+    s.metric = row.uses_dbcv() ? row.dbcv : row.silhouette;
+    (row.uses_dbcv() ? dbcv : sil).push_back(std::move(s));
+  }
+  result.silhouette = rank_combinations(sil, MetricFamily::Silhouette, classes);
+  result.dbcv = rank_combinations(dbcv, MetricFamily::Dbcv, classes);
+  result.seconds = seconds_since(t_start);
+  spdlog::info("grid: {} rows in {}; best by silhouette: {}; best by DBCV: {}", result.rows.size(),
+               duration_text(result.seconds),
+               result.silhouette.best.empty() ? "-" : result.silhouette.best,
+               result.dbcv.best.empty() ? "-" : result.dbcv.best);
+  return result;
+}
+
+std::string GridResult::table_csv() const {
+  std::ostringstream out;
+  out << "class,cluster_sizes,noise,preprocessing,reduction,features,clustering,params,silhouette,"
+         "dbcv,calinski_harabasz,davies_bouldin,fit_seconds,verdict,combination,error\n";
+  for (const GridRow& r : rows)
+    out << r.cls << ',' << sizes_text(r.cluster_sizes) << ',' << r.noise << ','
+        << csv_field(r.preprocessing) << ',' << csv_field(r.reduction) << ',' << r.features << ','
+        << r.clustering << ',' << csv_field(r.params) << ',' << csv_number(r.silhouette) << ','
+        << csv_number(r.dbcv) << ',' << csv_number(r.calinski_harabasz) << ','
+        << csv_number(r.davies_bouldin) << ',' << csv_number(r.fit_seconds) << ',' << r.verdict
+        << ',' << csv_field(r.combination) << ',' << csv_field(r.error) << '\n';
+  return out.str();
+}
+
+nlohmann::json GridResult::ranking_json() const {
+  return {{"silhouette", silhouette.to_json()},
+          {"dbcv", dbcv.to_json()},
+          {"classes", classes},
+          {"rows", rows.size()},
+          {"notes", notes},
+          {"seconds", seconds}};
+}
+
+std::string GridResult::ranking_csv() const {
+  std::string sc = silhouette.combinations_csv(), dc = dbcv.combinations_csv();
+  std::string sl = silhouette.losses_csv(), dl = dbcv.losses_csv();
+  // Second tables without their header lines.
+  dc = dc.substr(dc.find('\n') + 1);
+  dl = dl.substr(dl.find('\n') + 1);
+  return sc + dc + "\n" + sl + dl;
+}
+
+}  // namespace mutagen
