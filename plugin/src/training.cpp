@@ -184,7 +184,10 @@ std::vector<Model> train_instances(const std::string& architecture, const Datase
     std::string file;
     if (!cache_dir.empty()) {
       Hasher key;
+      // The untrained model's fingerprint stands for the architecture's definition and its seeded
+      // initialisation: re-registering a name with another network changes the key.
       key.str("mutagen.train.v1").str(architecture).str(data_key);
+      key.str(Model::create(architecture, o.seed()).fingerprint());
       key.u64(static_cast<uint64_t>(o.epochs())).u64(static_cast<uint64_t>(o.batch_size()));
       key.f64(o.learning_rate()).str(o.optimizer()).u64(o.seed());
       file = (fs::path(cache_dir) / (key.hex() + ".pt")).string();

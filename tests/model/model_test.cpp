@@ -64,6 +64,12 @@ TEST(Architectures, OutputShapesAndLayers) {
   EXPECT_TRUE(torch::equal(thesis.logits(x), thesis.logits(x)));
 }
 
+TEST(Architectures, WrongInputShapeIsAnError) {
+  Model m = Model::create("mnist_small", 0);
+  expect_error([&] { m.logits(torch::zeros({2, 1, 10, 10})); }, {"mnist_small", "[2, 1, 10, 10]"});
+  expect_error([&] { m.forward(torch::zeros({2, 3, 28, 28})); }, {"mnist_small", "[2, 3, 28, 28]"});
+}
+
 TEST(Architectures, UnknownNameIsAnError) {
   expect_error([] { Model::create("no_such_net", 0); },
                {"no_such_net", "not registered", "mnist_small"});

@@ -141,3 +141,18 @@ TEST(Training, InstancesUseTheCache) {
   const auto fourth = mutagen::train_instances("mnist_small", train, quick(10), 1, cache);
   EXPECT_EQ(fourth[0].fingerprint(), first[0].fingerprint());
 }
+
+TEST(Training, CacheKeyFollowsTheArchitectureDefinition) {
+  const auto train = quadrants(3, 1);
+  const std::string cache = temp_dir("cache");
+  mutagen::register_architecture("test_cache_arch", [] {
+    return torch::nn::Sequential(torch::nn::Flatten(), torch::nn::Linear(784, 4));
+  });
+  const auto a = mutagen::train_instances("test_cache_arch", train, quick(), 1, cache);
+  mutagen::register_architecture("test_cache_arch", [] {
+    return torch::nn::Sequential(torch::nn::Flatten(), torch::nn::Linear(784, 5));
+  });
+  const auto b = mutagen::train_instances("test_cache_arch", train, quick(), 1, cache);
+  EXPECT_EQ(b[0].logits(train.images).size(1), 5);
+  EXPECT_EQ(std::distance(fs::directory_iterator(cache), fs::directory_iterator()), 2);
+}
