@@ -1,8 +1,10 @@
 // TorchScript models: a fixture scripted by /usr/bin/python3 (torch.jit.script / trace) into the
 // test's temp folder, with the logits Python computed written as JSON to compare against.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "mutagen/error.h"
@@ -51,12 +53,17 @@ class TorchScript : public ::testing::Test {
       skip_reason_ = "/usr/bin/python3 cannot import torch (install python3-torch)";
       return;
     }
-    dir_ = mutagen::testing_support::temp_dir("torchscript_fixture");
+    // One folder per process: ctest runs each test as its own process, possibly in parallel.
+    dir_ = mutagen::testing_support::temp_dir("torchscript_fixture." + std::to_string(::getpid()));
     const std::string script = dir_ + "/make_fixture.py";
     std::ofstream(script) << kScript;
     const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir_ + "'";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     expected_ = mutagen::read_json(dir_ + "/expected.json");
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
   void SetUp() override {
     if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
