@@ -36,8 +36,10 @@ class Model {
   const std::string& architecture() const;
 
   // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W]. Returns [N, classes].
-  torch::Tensor logits(const torch::Tensor& x, int64_t batch_size = 1000) const;
-  torch::Tensor predict(const torch::Tensor& x, int64_t batch_size = 1000) const;
+  // Batches of 256 keep activations under glibc's mmap threshold: larger ones are mapped and unmapped
+  // per batch, and the page faults cost more than the convolutions.
+  torch::Tensor logits(const torch::Tensor& x, int64_t batch_size = 256) const;
+  torch::Tensor predict(const torch::Tensor& x, int64_t batch_size = 256) const;
   // Forward with autograd in the current mode (for training and gradient-based localisation).
   torch::Tensor forward(const torch::Tensor& x) const;
   void train(bool on = true) const;

@@ -44,8 +44,7 @@ Outcome run_one(const RegisteredTest& test, const Model& model, const NamedData&
 }  // namespace
 
 Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& tests,
-                  const std::vector<NamedData>& sets) {
-  std::map<const void*, torch::Tensor> memo;  // one inference per (model, data set)
+                  const std::vector<NamedData>& sets, PredictionMemo& memo) {
   Outcomes outcomes(tests.size(), std::vector<Outcome>(sets.size()));
   for (size_t t = 0; t < tests.size(); ++t)
     for (size_t s = 0; s < sets.size(); ++s) outcomes[t][s] = run_one(*tests[t], model, sets[s], memo);

@@ -27,7 +27,9 @@ struct NamedData {
 // outcomes[test][set]
 using Outcomes = std::vector<std::vector<Outcome>>;
 
+// `memo`: predictions already known (keyed by the images' data pointer); filled as tests run.
+using PredictionMemo = std::map<const void*, torch::Tensor>;
 Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& tests,
-                  const std::vector<NamedData>& sets);
+                  const std::vector<NamedData>& sets, PredictionMemo& memo);
 
 }  // namespace mutagen::internal

@@ -52,18 +52,19 @@ class Progress {
   Clock::time_point start_;
 };
 
-double mispredicted(const Model& model, const Dataset& training, const std::vector<int64_t>& positions,
-                    int64_t cls) {
+// Fraction of `positions` whose prediction (from `pred`, over the whole data set) is not `cls`.
+double mispredicted(const torch::Tensor& pred, const std::vector<int64_t>& positions, int64_t cls) {
   if (positions.empty()) return std::nan("");
-  const Dataset d = training.subset(positions);
-  return model.predict(d.images).ne(cls).to(torch::kDouble).mean().item<double>();
+  const torch::Tensor idx = torch::tensor(positions, torch::kLong);
+  return pred.index_select(0, idx).ne(cls).to(torch::kDouble).mean().item<double>();
 }
 
-double accuracy_on_other_classes(const Model& model, const Dataset& data, int64_t cls) {
+// Accuracy over the samples whose label is not `cls` (all samples for cls < 0).
+double accuracy_on_other_classes(const torch::Tensor& pred, const Dataset& data, int64_t cls) {
   const torch::Tensor mask = data.labels.ne(cls);
   const int64_t n = mask.sum().item<int64_t>();
   if (n == 0) return std::nan("");
-  const torch::Tensor correct = predictions(model, data).eq(data.labels).logical_and(mask);
+  const torch::Tensor correct = pred.eq(data.labels).logical_and(mask);
   return static_cast<double>(correct.sum().item<int64_t>()) / static_cast<double>(n);
 }
 
@@ -114,11 +115,14 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
 
   // Originals: outcomes, which training inputs each gets right, fingerprints.
   std::vector<Outcomes> original(static_cast<size_t>(n));
-  std::vector<torch::Tensor> correct(static_cast<size_t>(n));
+  std::vector<torch::Tensor> correct(static_cast<size_t>(n)), eval_pred(static_cast<size_t>(n));
   std::vector<std::string> fingerprints(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    original[i] = evaluate(instances[i], tests, sets);
-    correct[i] = instances[i].predict(training.images).eq(training.labels);
+    PredictionMemo memo{{training.images.data_ptr(), instances[i].predict(training.images)},
+                        {eval_set.images.data_ptr(), instances[i].predict(eval_set.images)}};
+    correct[i] = memo[training.images.data_ptr()].eq(training.labels);
+    eval_pred[i] = memo[eval_set.images.data_ptr()];
+    original[i] = evaluate(instances[i], tests, sets, memo);
     fingerprints[i] = instances[i].fingerprint();
   }
 
@@ -177,23 +181,28 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
                                {"i_neg", sel.neg.size()}, {"i_pos", sel.pos.size()}};
         const Model m = cache.get_or_create(
             key, [&] { return cfg.mutator->mutate(instances[i], inputs); }, meta, &cached);
+        // One inference per data set for everything below, the tests included.
+        const torch::Tensor train_pred = m.predict(training.images);
+        const torch::Tensor mut_eval_pred = m.predict(eval_set.images);
+        PredictionMemo memo{{training.images.data_ptr(), train_pred},
+                            {eval_set.images.data_ptr(), mut_eval_pred}};
         if (cfg.cls >= 0) {
-          neg.push_back(mispredicted(m, training, sel.neg, cfg.cls));
-          pos.push_back(mispredicted(m, training, sel.pos, cfg.cls));
-          hneg.push_back(mispredicted(m, training, sel.heldout_neg, cfg.cls));
-          hpos.push_back(mispredicted(m, training, sel.heldout_pos, cfg.cls));
+          neg.push_back(mispredicted(train_pred, sel.neg, cfg.cls));
+          pos.push_back(mispredicted(train_pred, sel.pos, cfg.cls));
+          hneg.push_back(mispredicted(train_pred, sel.heldout_neg, cfg.cls));
+          hpos.push_back(mispredicted(train_pred, sel.heldout_pos, cfg.cls));
           size_neg += static_cast<double>(sel.neg.size());
           size_pos += static_cast<double>(sel.pos.size());
         }
-        other.push_back(accuracy_on_other_classes(m, eval_set, cfg.cls) -
-                        accuracy_on_other_classes(instances[i], eval_set, cfg.cls));
+        other.push_back(accuracy_on_other_classes(mut_eval_pred, eval_set, cfg.cls) -
+                        accuracy_on_other_classes(eval_pred[i], eval_set, cfg.cls));
         // Triviality (DeepCrime): the mutant breaks >= 90% of the inputs the original gets right.
-        const torch::Tensor mut_correct = m.predict(training.images).eq(training.labels);
+        const torch::Tensor mut_correct = train_pred.eq(training.labels);
         const double orig_ok = correct[i].sum().item<double>();
         trivial_frac.push_back(orig_ok > 0
                                    ? correct[i].logical_and(mut_correct.logical_not()).sum().item<double>() / orig_ok
                                    : 0.0);
-        mutant[i] = evaluate(m, tests, sets);
+        mutant[i] = evaluate(m, tests, sets, memo);
         progress.step(mr.id + " instance " + std::to_string(i) + (cached ? " (cached)" : " (made)"));
       } catch (const std::exception& e) {
         report.errors.push_back(mr.id + ": " + e.what());
