@@ -1,7 +1,10 @@
 #include "mutagen/clustering/agglomerative.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 
@@ -26,15 +29,31 @@ Linkage parse_linkage(const std::string& name) {
 
 namespace {
 
-constexpr int64_t kMaxSamples = 50000;
+constexpr int64_t kMaxSamples = 30000;
 
-// Condensed upper triangle: entry (i, j), i < j.
-struct Condensed {
+// Square symmetric float matrix: rows are scanned contiguously (the chain's nearest-neighbour
+// search); only the Lance-Williams update writes a column. Backed by transparent huge pages where
+// the kernel allows it (fewer TLB misses on the column writes).
+struct Square {
   int64_t n;
-  std::vector<float> d;
-  explicit Condensed(int64_t n_) : n(n_), d(static_cast<size_t>(n_ * (n_ - 1) / 2)) {}
-  int64_t index(int64_t i, int64_t j) const { return n * i - i * (i + 1) / 2 + (j - i - 1); }
-  float& at(int64_t i, int64_t j) { return i < j ? d[index(i, j)] : d[index(j, i)]; }
+  float* d = nullptr;
+  size_t bytes = 0;
+  explicit Square(int64_t n_) : n(n_) {
+    bytes = static_cast<size_t>(n) * static_cast<size_t>(n) * sizeof(float);
+    const size_t align = size_t{2} << 20;
+    bytes = (bytes + align - 1) / align * align;
+    d = static_cast<float*>(std::aligned_alloc(align, bytes));
+    if (!d)
+      throw Error("agglomerative clustering: cannot allocate " + std::to_string(bytes >> 20) +
+                  " MB for the distance matrix of " + std::to_string(n) + " samples");
+#ifdef MADV_HUGEPAGE
+    madvise(d, bytes, MADV_HUGEPAGE);
+#endif
+  }
+  ~Square() { std::free(d); }
+  Square(const Square&) = delete;
+  Square& operator=(const Square&) = delete;
+  float* row(int64_t i) { return d + static_cast<size_t>(i) * static_cast<size_t>(n); }
 };
 
 // Union-find over the 2n - 1 dendrogram nodes (scipy's LinkageUnionFind).
@@ -79,13 +98,13 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
   // Ward works on squared distances (Lance-Williams for Ward is exact on them); the others on
   // distances.
   const bool squared = linkage == Linkage::Ward;
-  Condensed D(n);
+  Square D(n);
   const Eigen::MatrixXd P = X.transpose();
   clustering_detail::for_each_sq_distance_block(
       P, [&](int64_t r0, int64_t r1, const Eigen::MatrixXd& B) {
         for (int64_t i = r0; i < r1; ++i) {
-          float* row = D.d.data() + D.index(i, i + 1) - (i + 1);  // row[j] = D(i, j), j > i
-          for (int64_t j = i + 1; j < n; ++j) {
+          float* row = D.row(i);
+          for (int64_t j = 0; j < n; ++j) {
             const double v = B(i - r0, j);
             row[j] = static_cast<float>(squared ? v : std::sqrt(v));
           }
@@ -93,7 +112,8 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
       });
 
   const float inf = std::numeric_limits<float>::infinity();
-  std::vector<int64_t> size(n, 1), chain;
+  std::vector<int64_t> size(n, 1), chain, active(n);
+  std::iota(active.begin(), active.end(), 0);  // active clusters, increasing
   chain.reserve(n);
   struct Raw {
     int64_t x, y;
@@ -103,40 +123,27 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
   std::vector<Raw> raw;
   raw.reserve(n - 1);
   for (int64_t step = 0; step < n - 1; ++step) {
-    if (chain.empty()) {
-      for (int64_t i = 0; i < n; ++i)
-        if (size[i] > 0) {
-          chain.push_back(i);
-          break;
-        }
-    }
+    if (chain.empty()) chain.push_back(active.front());
     int64_t x = 0, y = 0;
     float current = inf;
     while (true) {
       x = chain.back();
       if (chain.size() > 1) {
         y = chain[chain.size() - 2];
-        current = D.at(x, y);
+        current = D.row(x)[y];
       } else {
         y = -1;
         current = inf;
       }
-      // Removed clusters hold +inf, so plain scans suffice; strict '<' keeps the chain predecessor
-      // on ties (which guarantees termination) and otherwise the lowest index.
-      for (int64_t i = 0; i < x; ++i) {
-        const float v = D.d[D.index(i, x)];
-        if (v < current) {
-          current = v;
+      // Strict '<' keeps the chain predecessor on ties (which guarantees termination) and
+      // otherwise the lowest index.
+      const float* row = D.row(x);
+      for (int64_t i : active) {
+        if (i == x) continue;
+        if (row[i] < current) {
+          current = row[i];
           y = i;
         }
-      }
-      if (x + 1 < n) {
-        const float* row = D.d.data() + D.index(x, x + 1) - (x + 1);
-        for (int64_t i = x + 1; i < n; ++i)
-          if (row[i] < current) {
-            current = row[i];
-            y = i;
-          }
       }
       if (y < 0) throw Error("agglomerative clustering: no finite distance left (internal error)");
       if (chain.size() > 1 && y == chain[chain.size() - 2]) break;
@@ -149,12 +156,14 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
     raw.push_back({x, y, current, nx + ny});
     size[x] = 0;
     size[y] = nx + ny;
+    active.erase(std::lower_bound(active.begin(), active.end(), x));
     const double dxy = current;
-    for (int64_t i = 0; i < n; ++i) {
+    const float* rx = D.row(x);
+    float* ry = D.row(y);
+    for (int64_t i : active) {
+      if (i == y) continue;
       const int64_t ni = size[i];
-      if (ni == 0 || i == y) continue;
-      float& diy = D.at(i, y);
-      const double dix = D.at(i, x), dy = diy;
+      const double dix = rx[i], dy = ry[i];
       double v = 0;
       switch (linkage) {
         case Linkage::Ward:
@@ -167,10 +176,9 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
           v = (nx * dix + ny * dy) / static_cast<double>(nx + ny);
           break;
       }
-      diy = static_cast<float>(v);
+      ry[i] = static_cast<float>(v);
+      D.row(i)[y] = static_cast<float>(v);
     }
-    for (int64_t i = 0; i < n; ++i)
-      if (i != x) D.at(i, x) = inf;
   }
 
   // Sort by height (stable) and relabel as scipy does.

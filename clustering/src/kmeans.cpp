@@ -56,37 +56,57 @@ Eigen::MatrixXd kmeans_plus_plus(const Eigen::MatrixXd& X, const Eigen::VectorXd
   return centers;
 }
 
-// Assigns labels; returns inertia.
-double assign(const Eigen::MatrixXd& X, const Eigen::VectorXd& norms,
-              const Eigen::MatrixXd& centers, std::vector<int64_t>& labels, Eigen::VectorXd& dist) {
-  const Eigen::MatrixXd D = sq_distances_to(X, norms, centers);
+// One pass over the samples (P: d x n, a sample per column; C: d x k, a centre per column): nearest
+// centre per sample (labels, squared distance in dist) and, when sums/counts are given, the
+// per-centre sums of the assigned samples. Returns the inertia. Fusing assignment and update reads
+// the data once.
+double assign(const Eigen::MatrixXd& P, const Eigen::VectorXd& norms, const Eigen::MatrixXd& C,
+              std::vector<int64_t>& labels, Eigen::VectorXd& dist, Eigen::MatrixXd* sums,
+              std::vector<int64_t>* counts) {
+  const int64_t n = P.cols(), k = C.cols();
+  const Eigen::VectorXd cn = C.colwise().squaredNorm().transpose();
+  if (sums) {
+    sums->setZero(P.rows(), k);
+    counts->assign(k, 0);
+  }
   double inertia = 0.0;
-  for (Eigen::Index i = 0; i < D.rows(); ++i) {
-    Eigen::Index arg = 0;
-    dist(i) = D.row(i).minCoeff(&arg);
-    labels[i] = arg;
-    inertia += dist(i);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto x = P.col(i);
+    int64_t best = 0;
+    double best_d = std::numeric_limits<double>::infinity();
+    for (int64_t c = 0; c < k; ++c) {
+      const double d = norms(i) - 2.0 * x.dot(C.col(c)) + cn(c);
+      if (d < best_d) {
+        best_d = d;
+        best = c;
+      }
+    }
+    best_d = std::max(best_d, 0.0);
+    labels[i] = best;
+    dist(i) = best_d;
+    inertia += best_d;
+    if (sums) {
+      sums->col(best) += x;
+      ++(*counts)[best];
+    }
   }
   return inertia;
 }
 
-KMeansResult lloyd(const Eigen::MatrixXd& X, const Eigen::VectorXd& norms, Eigen::MatrixXd centers,
-                   int64_t max_iter, double tol_abs) {
-  const int64_t n = X.rows(), k = centers.rows();
+// Lloyd iterations from `centers` (k x d); P = X^T.
+KMeansResult lloyd(const Eigen::MatrixXd& P, const Eigen::VectorXd& norms,
+                   const Eigen::MatrixXd& centers, int64_t max_iter, double tol_abs) {
+  const int64_t n = P.cols(), k = centers.rows();
+  Eigen::MatrixXd C = centers.transpose();  // d x k
   KMeansResult r;
   r.labels.assign(n, 0);
   Eigen::VectorXd dist(n);
-  std::vector<int64_t> previous;
+  std::vector<int64_t> previous, counts;
+  Eigen::MatrixXd sums;
   for (int64_t it = 0; it < max_iter; ++it) {
-    assign(X, norms, centers, r.labels, dist);
+    assign(P, norms, C, r.labels, dist, &sums, &counts);
     r.iterations = it + 1;
-    // New centres; empty clusters take the farthest samples.
-    Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(k, X.cols());
-    std::vector<int64_t> counts(k, 0);
-    for (int64_t i = 0; i < n; ++i) {
-      sums.row(r.labels[i]) += X.row(i);
-      ++counts[r.labels[i]];
-    }
+    // Empty clusters take the samples farthest from their centres (sklearn's relocation).
     std::vector<int64_t> empty;
     for (int64_t c = 0; c < k; ++c)
       if (counts[c] == 0) empty.push_back(c);
@@ -98,25 +118,25 @@ KMeansResult lloyd(const Eigen::MatrixXd& X, const Eigen::VectorXd& norms, Eigen
       for (size_t e = 0; e < empty.size() && e < order.size(); ++e) {
         const int64_t i = order[e], from = r.labels[i];
         if (counts[from] <= 1) continue;
-        sums.row(from) -= X.row(i);
+        sums.col(from) -= P.col(i);
         --counts[from];
-        sums.row(empty[e]) = X.row(i);
+        sums.col(empty[e]) = P.col(i);
         counts[empty[e]] = 1;
         r.labels[i] = empty[e];
       }
     }
-    Eigen::MatrixXd next = centers;
+    Eigen::MatrixXd next = C;
     for (int64_t c = 0; c < k; ++c)
-      if (counts[c] > 0) next.row(c) = sums.row(c) / static_cast<double>(counts[c]);
-    const double shift = (next - centers).squaredNorm();
-    centers = std::move(next);
+      if (counts[c] > 0) next.col(c) = sums.col(c) / static_cast<double>(counts[c]);
+    const double shift = (next - C).squaredNorm();
+    C = std::move(next);
     if (previous == r.labels) break;  // strict convergence
     if (shift <= tol_abs) break;
     previous = r.labels;
   }
   // Final assignment consistent with the final centres.
-  r.inertia = assign(X, norms, centers, r.labels, dist);
-  r.centers = std::move(centers);
+  r.inertia = assign(P, norms, C, r.labels, dist, nullptr, nullptr);
+  r.centers = C.transpose();
   return r;
 }
 
@@ -133,6 +153,7 @@ KMeansResult kmeans(const Eigen::MatrixXd& X, const KMeansOptions& o) {
     throw Error("KMeans: max_iter must be >= 1, got " + std::to_string(o.max_iter()));
   if (!(o.tol() >= 0.0)) throw Error("KMeans: tol must be >= 0");
   const Eigen::VectorXd norms = X.rowwise().squaredNorm();
+  const Eigen::MatrixXd P = X.transpose();  // a sample per column: contiguous in the Lloyd passes
   const Eigen::RowVectorXd mean = X.colwise().mean();
   const double mean_var =
       (X.rowwise() - mean).colwise().squaredNorm().mean() / static_cast<double>(n);
@@ -142,7 +163,7 @@ KMeansResult kmeans(const Eigen::MatrixXd& X, const KMeansOptions& o) {
   best.inertia = std::numeric_limits<double>::infinity();
   for (int64_t run = 0; run < o.n_init(); ++run) {
     Eigen::MatrixXd init = kmeans_plus_plus(X, norms, o.k(), rng);
-    KMeansResult r = lloyd(X, norms, std::move(init), o.max_iter(), tol_abs);
+    KMeansResult r = lloyd(P, norms, init, o.max_iter(), tol_abs);
     if (r.inertia < best.inertia) best = std::move(r);
   }
   return best;

@@ -53,7 +53,9 @@ Eigen::MatrixXd matmul(const Eigen::Ref<const Eigen::MatrixXd>& A, bool transpos
     C.setZero();
     return C;
   }
-  if (m * n * k < 200000) {  // small: Eigen, no tensor overhead
+  // Small or skinny products (e.g. n x k distances to k <= 5 centres): Eigen in this thread. The
+  // threaded BLAS only pays off when every dimension is large enough to split.
+  if (m * n * k < 4000000 || std::min({m, n, k}) < 16) {
     if (!transpose_a && !transpose_b) C.noalias() = A * B;
     if (transpose_a && !transpose_b) C.noalias() = A.transpose() * B;
     if (!transpose_a && transpose_b) C.noalias() = A * B.transpose();

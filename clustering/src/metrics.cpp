@@ -1,5 +1,6 @@
 #include "mutagen/clustering/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -64,27 +65,52 @@ Eigen::MatrixXd centroids(const Eigen::MatrixXd& Y, const Clustered& c) {
 Eigen::VectorXd silhouette_samples(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
   const Clustered c = prepare(X, labels, "silhouette");
   const Eigen::MatrixXd P = rows_of(X, c.rows).transpose();  // d x n, one sample per column
+  const Eigen::VectorXd norms = P.colwise().squaredNorm().transpose();
   const int64_t n = P.cols(), k = c.k;
-  Eigen::VectorXd s(n);
-  clustering_detail::for_each_sq_distance_block(
-      P, [&](int64_t r0, int64_t r1, const Eigen::MatrixXd& D2) {
-        const int64_t b = r1 - r0;
-        Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(b, k);
-        for (int64_t j = 0; j < n; ++j) sums.col(c.labels[j]) += D2.col(j).cwiseSqrt();
-        for (int64_t i = 0; i < b; ++i) {
-          const int64_t own = c.labels[r0 + i];
-          if (c.sizes[own] <= 1) {
-            s(r0 + i) = 0.0;
-            continue;
-          }
-          const double a = sums(i, own) / static_cast<double>(c.sizes[own] - 1);
-          double bmin = std::numeric_limits<double>::infinity();
-          for (int64_t l = 0; l < k; ++l)
-            if (l != own) bmin = std::min(bmin, sums(i, l) / static_cast<double>(c.sizes[l]));
-          const double m = std::max(a, bmin);
-          s(r0 + i) = m > 0.0 ? (bmin - a) / m : 0.0;
+  // sums(i, l) = sum of distances from sample i to the members of cluster l. The distance matrix is
+  // symmetric: only blocks J >= I are computed, each feeding the rows of I and of J.
+  Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(n, k);
+  constexpr int64_t kBlock = 512;
+  std::vector<double> acc(k);
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t bi = std::min(kBlock, n - i0);
+    for (int64_t j0 = i0; j0 < n; j0 += kBlock) {
+      const int64_t bj = std::min(kBlock, n - j0);
+      Eigen::MatrixXd D =
+          clustering_detail::matmul(P.middleCols(i0, bi), true, P.middleCols(j0, bj), false);
+      for (int64_t j = 0; j < bj; ++j) {
+        double* col = D.col(j).data();
+        const double nj = norms(j0 + j);
+        for (int64_t i = 0; i < bi; ++i) {
+          const double v = norms(i0 + i) + nj - 2.0 * col[i];
+          col[i] = v > 0.0 ? std::sqrt(v) : 0.0;
         }
-      });
+        if (i0 == j0) col[j] = 0.0;
+      }
+      for (int64_t j = 0; j < bj; ++j) sums.col(c.labels[j0 + j]).segment(i0, bi) += D.col(j);
+      if (j0 == i0) continue;
+      for (int64_t j = 0; j < bj; ++j) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        const double* col = D.col(j).data();
+        for (int64_t i = 0; i < bi; ++i) acc[c.labels[i0 + i]] += col[i];
+        for (int64_t l = 0; l < k; ++l) sums(j0 + j, l) += acc[l];
+      }
+    }
+  }
+  Eigen::VectorXd s(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t own = c.labels[i];
+    if (c.sizes[own] <= 1) {
+      s(i) = 0.0;
+      continue;
+    }
+    const double a = sums(i, own) / static_cast<double>(c.sizes[own] - 1);
+    double b = std::numeric_limits<double>::infinity();
+    for (int64_t l = 0; l < k; ++l)
+      if (l != own) b = std::min(b, sums(i, l) / static_cast<double>(c.sizes[l]));
+    const double m = std::max(a, b);
+    s(i) = m > 0.0 ? (b - a) / m : 0.0;
+  }
   Eigen::VectorXd out =
       Eigen::VectorXd::Constant(X.rows(), std::numeric_limits<double>::quiet_NaN());
   for (int64_t i = 0; i < n; ++i) out(c.rows[i]) = s(i);

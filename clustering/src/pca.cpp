@@ -1,6 +1,7 @@
 #include "mutagen/clustering/pca.h"
 
-#include <Eigen/Eigenvalues>
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <string>
 
@@ -34,11 +35,21 @@ PcaModel pca_fit(const Eigen::MatrixXd& X, const PcaOptions& o) {
   const Eigen::MatrixXd centred = X.rowwise() - m.mean.transpose();
   Eigen::MatrixXd cov = clustering_detail::matmul(centred, true, centred, false);
   cov /= static_cast<double>(n - 1);
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
-  if (eig.info() != Eigen::Success) throw Error("PCA: eigen-decomposition did not converge");
-  // Eigen sorts ascending; reverse, clamp round-off negatives.
-  Eigen::VectorXd values = eig.eigenvalues().reverse().cwiseMax(0.0);
-  const Eigen::MatrixXd vectors = eig.eigenvectors().rowwise().reverse();
+  // LAPACK's syevd through libtorch; ascending.
+  Eigen::VectorXd values(d);
+  Eigen::MatrixXd vectors(d, d);
+  try {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor c = torch::from_blob(cov.data(), {d, d}, torch::kFloat64);
+    auto [w, v] = torch::linalg_eigh(c);
+    w = w.flip(0).contiguous();
+    v = v.flip(1).t().contiguous();  // row j = eigenvector j
+    values = Eigen::Map<const Eigen::VectorXd>(w.data_ptr<double>(), d);
+    vectors = Eigen::Map<const Eigen::MatrixXd>(v.data_ptr<double>(), d, d);  // column j
+  } catch (const c10::Error& e) {
+    throw Error(std::string("PCA: eigen-decomposition failed: ") + e.what_without_backtrace());
+  }
+  values = values.cwiseMax(0.0);              // round-off negatives
   values.conservativeResize(max_components);  // at most min(n, d) non-trivial components
   m.total_variance = values.sum();
 

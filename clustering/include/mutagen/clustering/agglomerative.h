@@ -1,9 +1,10 @@
 #pragma once
 // Agglomerative (hierarchical) clustering with Euclidean distances: ward, complete or average
-// linkage, by the nearest-neighbour chain on a condensed float distance matrix (n(n-1)/2 floats: 72
-// MB for 6,000 samples) with Lance-Williams updates, as scipy.cluster.hierarchy.linkage (which
-// sklearn's AgglomerativeClustering uses). The tree is built once and can be cut at any number of
-// clusters.
+// linkage, by the nearest-neighbour chain (as scipy.cluster.hierarchy.linkage, which sklearn's
+// AgglomerativeClustering uses) with Lance-Williams updates on a float distance matrix: n^2 floats,
+// 144 MB for 6,000 samples (square rather than condensed so that the chain's scans are contiguous;
+// the condensed layout's strided scans took twice as long). The tree is built once and can be cut
+// at any number of clusters.
 #include <Eigen/Dense>
 #include <cstdint>
 #include <string>
@@ -35,8 +36,8 @@ struct Dendrogram {
   std::vector<int64_t> cut(int64_t k) const;
 };
 
-// Throws mutagen::Error for empty data, NaN/inf, or more than 50,000 samples (the matrix would
-// take 5 GB).
+// Throws mutagen::Error for empty data, NaN/inf, or more than 30,000 samples (the matrix would
+// take 3.6 GB).
 Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage);
 
 // linkage_tree(X, linkage).cut(k); throws mutagen::Error also for k < 1 or k > samples.
