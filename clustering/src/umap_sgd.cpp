@@ -1,0 +1,245 @@
+// UMAP layout optimisation: umap-learn's optimize_layout_euclidean, on two threads, deterministic.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "umap_internal.h"
+
+namespace mutagen::umap_detail {
+namespace {
+
+inline double clip4(double v) { return v > 4.0 ? 4.0 : (v < -4.0 ? -4.0 : v); }
+
+// x^y for x > 0 as 2^(y log2 x) with polynomial log2 and exp2 (relative error < 3e-7, plenty for
+// SGD on a float-precision layout): std::pow dominates the optimisation otherwise. Plain IEEE
+// arithmetic, so the result is the same on every platform.
+inline double fast_pow(double x, double y) {
+  uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const double e = double(int64_t((bits >> 52) & 0x7ff) - 1023);
+  bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+  double m;
+  std::memcpy(&m, &bits, sizeof m);
+  const double t = m - 1.0, t2 = t * t, t4 = t2 * t2;
+  const double lg = (3.1969782809948555e-07 + 1.4426521110421708 * t) +
+                    t2 * (-0.72038661194361364 + 0.47249952518942395 * t) +
+                    t4 * ((-0.32311593512580722 + 0.19042083138444804 * t) +
+                          t2 * (-0.076848725960549216 + 0.014778720763978679 * t));
+  double z = y * (e + lg);
+  z = z < -1000.0 ? -1000.0 : (z > 1000.0 ? 1000.0 : z);
+  const int64_t i = int64_t(z + 1024.0) - 1024;  // floor
+  const double f = z - double(i), f2 = f * f, f4 = f2 * f2;
+  const double p =
+      (1.000000002586888 + 0.6931469286930162 * f) +
+      f2 * (0.24023050204515434 + 0.055480426325123823 * f) +
+      f4 * ((0.0096845804536220825 + 0.0012387821466772122 * f) + f2 * 0.00021877504813891309);
+  const uint64_t sb = uint64_t(i + 1023) << 52;
+  double scale;
+  std::memcpy(&scale, &sb, sizeof scale);
+  return p * scale;
+}
+
+// Four lanes of float (GCC/Clang vector extensions: SSE on x86-64, NEON on ARM, plain IEEE lanes).
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+// fast_pow for four floats (relative error ~1e-5).
+inline v4f fast_pow4(v4f x, float y) {
+  const v4i bits = (v4i)x;  // same-size vector casts reinterpret the bits
+  const v4f e = __builtin_convertvector(((bits >> 23) & 0xff) - 127, v4f);
+  const v4i mb = (bits & 0x7fffff) | 0x3f800000;
+  const v4f t = (v4f)mb - 1.0f, t2 = t * t, t4 = t2 * t2;
+  const v4f lg = (2.12374089e-06f + 1.44247531f * t) + t2 * (-0.717557872f + 0.455527088f * t) +
+                 t4 * ((-0.274623258f + 0.119298238f * t) + t2 * -0.0251232033f);
+  v4f z = y * (e + lg);
+  z = z < -120.0f ? -120.0f : z;
+  z = z > 120.0f ? 120.0f : z;
+  const v4i i = __builtin_convertvector(z + 128.0f, v4i) - 128;  // floor
+  const v4f f = z - __builtin_convertvector(i, v4f), f2 = f * f;
+  const v4f p = (0.999999896f + 0.69315462f * f) + f2 * (0.24014077f + 0.0558632827f * f) +
+                f2 * f2 * (0.00894621467f + 0.00189510729f * f);
+  const v4i sb = (i + 127) << 23;
+  return p * (v4f)sb;
+}
+
+// Uniform in [0, n) from 32 random bits, by multiply-shift (no division).
+inline int64_t pick(Rng& rng, uint64_t n) { return int64_t(((rng.next() >> 32) * n) >> 32); }
+
+// The layout is optimised in two partitions of the vertices (split where the expected number of
+// samples balances), each run by its own thread. A partition moves only its own vertices; it reads
+// the other partition's vertices as they were at the start of the epoch, and the moves it owes them
+// (move_other of an edge across the split) are added at the end of the epoch. Every random choice
+// comes from the partition's own generator, so the result does not depend on the number of threads.
+constexpr int kParts = 2;
+constexpr double kNegativeRate = 5.0;
+
+struct Edges {
+  std::vector<int32_t> head, tail;
+  std::vector<double> eps, eps_neg, next, next_neg;
+};
+
+struct Part {
+  int64_t v0 = 0, v1 = 0;  // owned vertices
+  int64_t e0 = 0, e1 = 0;  // edges whose head is owned (edges are sorted by head)
+  Rng rng{0};
+  std::vector<double> owed;  // moves owed to the other partition's vertices (n x dim)
+};
+
+// One epoch of one partition. D > 0: compile-time dimension; D == 0: runtime `dim`.
+template <int D>
+void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt, int64_t n,
+                double a, double b, double alpha, double ep) {
+  const int64_t dim = D > 0 ? D : dim_rt;
+  const double two_ab = 2.0 * a * b, two_b = 2.0 * b;
+  double acc_fixed[D > 0 ? D : 1];
+  std::vector<double> acc_dyn(D > 0 ? 0 : size_t(dim));
+  double* acc = D > 0 ? acc_fixed : acc_dyn.data();
+  auto at = [&](int64_t v) -> const double* {
+    return (v >= part.v0 && v < part.v1 ? Y : S) + v * dim;
+  };
+  for (int64_t e = part.e0; e < part.e1; ++e) {
+    if (E.next[e] > ep) continue;
+    double* cur = Y + int64_t(E.head[e]) * dim;
+    const int64_t t = E.tail[e];
+    const bool own = t >= part.v0 && t < part.v1;
+    const double* oth = at(t);
+    double d2 = 0;
+    for (int64_t c = 0; c < dim; ++c) {
+      const double x = cur[c] - oth[c];
+      d2 += x * x;
+    }
+    if (d2 > 0) {
+      const double pb1 = fast_pow(d2, b - 1.0);
+      const double coeff = -two_ab * pb1 / (a * pb1 * d2 + 1.0);
+      double* moved = own ? Y + t * dim : part.owed.data() + t * dim;
+      for (int64_t c = 0; c < dim; ++c) {
+        const double g = clip4(coeff * (cur[c] - oth[c])) * alpha;
+        cur[c] += g;
+        moved[c] -= g;
+      }
+    }
+    E.next[e] += E.eps[e];
+    const int64_t n_neg = int64_t((ep - E.next_neg[e]) / E.eps_neg[e]);
+    // The negative samples of one positive sample are computed from the same position and applied
+    // together (umap-learn applies them one by one): independent computations the CPU overlaps.
+    if constexpr (D == 2) {
+      // Four negative samples at a time, in float lanes; lanes past n_neg and coincident points
+      // give 0.
+      const float cx = float(cur[0]), cy = float(cur[1]);
+      v4f ax = {0, 0, 0, 0}, ay = {0, 0, 0, 0};
+      for (int64_t s = 0; s < n_neg; s += 4) {
+        v4f ox = {cx, cx, cx, cx}, oy = {cy, cy, cy, cy};
+        for (int l = 0; l < 4 && s + l < n_neg; ++l) {
+          const double* o = at(pick(part.rng, uint64_t(n)));
+          ox[l] = float(o[0]);
+          oy[l] = float(o[1]);
+        }
+        const v4f dx = cx - ox, dy = cy - oy, q2 = dx * dx + dy * dy;
+        const v4f pw = fast_pow4(q2 > 0.0f ? q2 : 1.0f, float(b));
+        v4f coeff = float(two_b) / ((0.001f + q2) * (float(a) * pw + 1.0f));
+        coeff = q2 > 0.0f ? coeff : 0.0f;
+        v4f gx = coeff * dx, gy = coeff * dy;
+        gx = gx > 4.0f ? 4.0f : (gx < -4.0f ? -4.0f : gx);
+        gy = gy > 4.0f ? 4.0f : (gy < -4.0f ? -4.0f : gy);
+        ax += gx;
+        ay += gy;
+      }
+      cur[0] += double((ax[0] + ax[1]) + (ax[2] + ax[3])) * alpha;
+      cur[1] += double((ay[0] + ay[1]) + (ay[2] + ay[3])) * alpha;
+    } else {
+      std::fill(acc, acc + dim, 0.0);
+      for (int64_t s = 0; s < n_neg; ++s) {
+        const double* o = at(pick(part.rng, uint64_t(n)));
+        double q2 = 0;
+        for (int64_t c = 0; c < dim; ++c) {
+          const double x = cur[c] - o[c];
+          q2 += x * x;
+        }
+        if (q2 > 0) {
+          const double coeff = two_b / ((0.001 + q2) * (a * fast_pow(q2, b) + 1.0));
+          for (int64_t c = 0; c < dim; ++c) acc[c] += clip4(coeff * (cur[c] - o[c]));
+        }
+      }
+      for (int64_t c = 0; c < dim; ++c) cur[c] += acc[c] * alpha;
+    }
+    E.next_neg[e] += double(n_neg) * E.eps_neg[e];
+  }
+}
+
+template <int D>
+void run_epochs(RowMatrixXd& embedding, Edges& E, std::vector<Part>& parts, double a, double b,
+                int64_t n_epochs, int threads) {
+  const int64_t n = embedding.rows(), dim = embedding.cols();
+  double* Y = embedding.data();
+  RowMatrixXd snapshot = embedding;
+  for (int64_t epoch = 0; epoch < n_epochs; ++epoch) {
+    const double alpha = 1.0 - double(epoch) / double(n_epochs), ep = double(epoch);
+    auto work = [&](int p) {
+      epoch_part<D>(parts[p], E, Y, snapshot.data(), dim, n, a, b, alpha, ep);
+    };
+    if (threads >= 2) {
+      std::thread other(work, 1);
+      work(0);
+      other.join();
+    } else {
+      for (int p = 0; p < kParts; ++p) work(p);
+    }
+    // Moves owed across the split, in a fixed order; then the new snapshot.
+    for (int p = 0; p < kParts; ++p) {
+      for (int q = 0; q < kParts; ++q) {
+        if (q == p) continue;
+        double* owed = parts[p].owed.data();
+        for (int64_t i = parts[q].v0 * dim; i < parts[q].v1 * dim; ++i) {
+          Y[i] += owed[i];
+          owed[i] = 0.0;
+        }
+      }
+    }
+    snapshot = embedding;
+  }
+}
+
+}  // namespace
+
+void optimize_layout(RowMatrixXd& embedding, const Graph& g, double a, double b, int64_t n_epochs,
+                     uint64_t seed, int threads) {
+  Edges E;
+  double wmax = 0;
+  for (double w : g.weight) wmax = std::max(wmax, w);
+  std::vector<double> load(size_t(g.n) + 1, 0.0);  // prefix sums of expected samples per head
+  for (int64_t i = 0; i < g.n; ++i) {
+    load[i + 1] = load[i];
+    for (int64_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
+      if (!(g.weight[p] > 0)) continue;
+      E.head.push_back(int32_t(i));
+      E.tail.push_back(g.col[p]);
+      E.eps.push_back(wmax / g.weight[p]);
+      load[i + 1] += g.weight[p] / wmax;
+    }
+  }
+  E.next = E.eps;
+  for (double x : E.eps) E.eps_neg.push_back(x / kNegativeRate);
+  E.next_neg = E.eps_neg;
+  const int64_t n = g.n, dim = embedding.cols();
+  std::vector<Part> parts(kParts);
+  int64_t v = 0, e = 0;
+  for (int p = 0; p < kParts; ++p) {
+    Part& part = parts[p];
+    part.v0 = v;
+    const double goal = load[n] * double(p + 1) / kParts;
+    while (v < n && (p == kParts - 1 || load[v + 1] <= goal)) ++v;
+    part.v1 = v;
+    part.e0 = e;
+    while (e < int64_t(E.head.size()) && E.head[e] < part.v1) ++e;
+    part.e1 = e;
+    part.rng = Rng(derive_seed(seed, uint64_t(p)));
+    part.owed.assign(size_t(n * dim), 0.0);
+  }
+  if (dim == 2)
+    run_epochs<2>(embedding, E, parts, a, b, n_epochs, threads);
+  else
+    run_epochs<0>(embedding, E, parts, a, b, n_epochs, threads);
+}
+
+}  // namespace mutagen::umap_detail
