@@ -64,7 +64,9 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
       if (!info.empty()) d["reduction"] = info;
       const uint64_t cseed = clustering_seed(seed, cls);
       std::vector<int64_t> labels;
-      if (spec.method == ClusteringMethod::KMeans && spec.k == 0) {
+      Scores best_scores;
+      const bool auto_k = spec.method == ClusteringMethod::KMeans && spec.k == 0;
+      if (auto_k) {
         // kmeans:auto: k in 2..5 with the best silhouette (ties: the smaller k).
         const int64_t n = Z.rows();
         if (n < 3)
@@ -79,6 +81,7 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
           candidates.push_back({{"k", k}, {"silhouette", number_or_null(sc.silhouette)}});
           if (std::isfinite(sc.silhouette) && sc.silhouette > best) {
             best = sc.silhouette;
+            best_scores = sc;
             labels = std::move(l);
             d["k"] = k;
           }
@@ -90,7 +93,9 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
         if (spec.k > 0) d["k"] = spec.k;
         if (spec.method == ClusteringMethod::Hdbscan) d["min_cluster_size"] = spec.min_cluster_size;
       }
-      const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv() && dbcv_available());
+      if (!auto_k)
+        best_scores = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv() && dbcv_available());
+      const Scores& sc = best_scores;
       d["clusters"] = sc.sizes.size();
       d["cluster_sizes"] = sc.sizes;
       d["noise"] = sc.noise;
