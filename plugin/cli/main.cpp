@@ -1,14 +1,14 @@
 // mutagen: the command-line tool. Subcommands live one per file in this folder.
-#include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 #include "commands.h"
 #include "mutagen/error.h"
+#include "mutagen/logging.h"
 
 int main(int argc, char** argv) {
-  spdlog::cfg::load_env_levels();
+  mutagen::init_logging();
   CLI::App app{"mutagen: mutation testing for deep-learning classifiers"};
   app.require_subcommand(1);
   int exit_code = 0;

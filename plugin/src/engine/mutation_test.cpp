@@ -1,7 +1,6 @@
 // The GoogleTest extension: registration macros' back ends, the plain-run adapter, flags, context.
 #include "mutagen/mutation_test.h"
 
-#include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -9,6 +8,7 @@
 #include <mutex>
 
 #include "mutagen/error.h"
+#include "mutagen/logging.h"
 #include "registry.h"
 
 namespace mutagen {
@@ -182,7 +182,7 @@ double class_accuracy(const Model& model, const Dataset& data, int64_t cls) {
 }
 
 bool InitMutagen(int* argc, char** argv) {
-  spdlog::cfg::load_env_levels();
+  init_logging();
   auto& f = internal::flags();
   int out = 1;
   for (int i = 1; i < *argc; ++i) {
