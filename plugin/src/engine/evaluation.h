@@ -32,4 +32,10 @@ using PredictionMemo = std::map<const void*, torch::Tensor>;
 Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& tests,
                   const std::vector<NamedData>& sets, PredictionMemo& memo);
 
+// The same in a forked child process, so that a test body that crashes (a segfault, an abort) on one
+// mutant marks that mutant's outcomes as errors and the run goes on. Falls back to evaluate() when the
+// process cannot fork.
+Outcomes evaluate_isolated(const Model& model, const std::vector<const RegisteredTest*>& tests,
+                           const std::vector<NamedData>& sets, PredictionMemo& memo);
+
 }  // namespace mutagen::internal

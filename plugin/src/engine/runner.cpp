@@ -202,7 +202,7 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
         trivial_frac.push_back(orig_ok > 0
                                    ? correct[i].logical_and(mut_correct.logical_not()).sum().item<double>() / orig_ok
                                    : 0.0);
-        mutant[i] = evaluate(m, tests, sets, memo);
+        mutant[i] = evaluate_isolated(m, tests, sets, memo);
         progress.step(mr.id + " instance " + std::to_string(i) + (cached ? " (cached)" : " (made)"));
       } catch (const std::exception& e) {
         report.errors.push_back(mr.id + ": " + e.what());
