@@ -186,11 +186,19 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
   if (any_threshold) active = active_features_from_means(feature_means(data));
 
   Progress progress;
-  progress.total = static_cast<int64_t>(classes.size() * o.thresholds().size() *
-                                        o.scalings().size() * reductions.size() * methods.size());
-  spdlog::info("grid: {} classes x {} preprocessings x {} reductions x {} clusterings = {} fits",
-               classes.size(), o.thresholds().size() * o.scalings().size(), reductions.size(),
-               methods.size(), progress.total);
+  // The VAEs take whole 28x28 images: never after thresholding (thesis 5.2).
+  auto skipped = [](bool thr, const PipelineSpec& r) {
+    return thr && (r.reduction == Reduction::Vae || r.reduction == Reduction::VaeClass);
+  };
+  int64_t pairs = 0;
+  for (bool thr : o.thresholds())
+    for (const PipelineSpec& r : reductions) pairs += skipped(thr, r) ? 0 : 1;
+  progress.total =
+      static_cast<int64_t>(classes.size() * o.scalings().size() * methods.size()) * pairs;
+  spdlog::info(
+      "grid: {} classes x {} scalings x {} (threshold, reduction) pairs x {} clusterings "
+      "= {} fits",
+      classes.size(), o.scalings().size(), pairs, methods.size(), progress.total);
 
   for (int64_t cls : classes) {
     const std::vector<int64_t> positions = class_positions(data, cls);
@@ -201,6 +209,7 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
       for (Scaling scaling : o.scalings()) {
         const Eigen::MatrixXd Xs = scale_features(X0, scaling);
         for (PipelineSpec base : reductions) {
+          if (skipped(thr, base)) continue;
           base.threshold = thr;
           base.scaling = scaling;
           const std::string where = "class " + std::to_string(cls) + " " +

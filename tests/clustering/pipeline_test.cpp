@@ -217,3 +217,38 @@ TEST(Grid, RowsMatchTheSamePipelineRunAlone) {
   EXPECT_TRUE(g.ranking_json()["silhouette"]["best"].is_string());
   EXPECT_THROW(GridOptions::preset("huge"), Error);
 }
+
+TEST(ClusterDataset, HdbscanPipelineUsesDbcvNotSilhouette) {
+  std::vector<int64_t> group;
+  const Dataset data = image_groups(25, 6, &group);
+  const ClusterFile f = cluster_dataset(data, {0}, "normalisation+pca:2+hdbscan:5", 2);
+  const auto& d = f.details["classes"]["0"];
+  EXPECT_TRUE(d["silhouette"].is_null());
+  EXPECT_EQ(d["min_cluster_size"], 5);
+  for (int64_t l : f.classes[0].labels) EXPECT_GE(l, -1);
+  int64_t clustered = 0;
+  for (int64_t s : d["cluster_sizes"].get<std::vector<int64_t>>()) clustered += s;
+  EXPECT_EQ(clustered + d["noise"].get<int64_t>(), 50);
+  if (d["cluster_sizes"].size() >= 2) {
+    EXPECT_TRUE(d["dbcv"].is_number());
+  }
+}
+
+TEST(Grid, HdbscanRowsAreRankedByDbcvApart) {
+  std::vector<int64_t> group;
+  const Dataset data = image_groups(20, 7, &group);
+  GridOptions o = GridOptions::preset("quick");
+  o.reductions({"pca:2"}).min_cluster_sizes({5, 10});
+  const GridResult g = run_grid(data, {0, 2}, o, 3);
+  int64_t hdb = 0;
+  for (const GridRow& row : g.rows) {
+    if (row.clustering != "hdbscan") continue;
+    ++hdb;
+    EXPECT_TRUE(std::isnan(row.silhouette)) << row.combination;
+  }
+  EXPECT_EQ(hdb, 2 * 2);
+  for (const auto& c : g.dbcv.combinations)
+    EXPECT_NE(c.combination.find("hdbscan"), std::string::npos);
+  for (const auto& c : g.silhouette.combinations)
+    EXPECT_EQ(c.combination.find("hdbscan"), std::string::npos);
+}
