@@ -36,6 +36,7 @@ struct Params {
   std::vector<Eigen::MatrixXd> covs;    // full / tied
   Eigen::MatrixXd diag;                 // k x d variances (diag, spherical: all columns equal)
   std::vector<Eigen::MatrixXd> prec_u;  // full / tied: upper U with precision = U U^T
+  Eigen::MatrixXd xtx;                  // tied: X^T X, the same in every M-step
 };
 
 [[noreturn]] void not_pd(int64_t component, CovarianceType type) {
@@ -76,7 +77,8 @@ void m_step(const Eigen::MatrixXd& X, const Eigen::MatrixXd& resp, const GmmOpti
       p.covs.push_back(std::move(cov));
     }
   } else if (t == CovarianceType::Tied) {
-    Eigen::MatrixXd cov = matmul(X, true, X, false);
+    if (p.xtx.size() == 0) p.xtx = matmul(X, true, X, false);
+    Eigen::MatrixXd cov = p.xtx;
     const Eigen::MatrixXd wm = p.means.array().colwise() * nk.array();
     cov -= matmul(wm, true, p.means, false);
     cov /= nk.sum();
@@ -105,15 +107,22 @@ void m_step(const Eigen::MatrixXd& X, const Eigen::MatrixXd& resp, const GmmOpti
 Eigen::MatrixXd weighted_log_prob(const Eigen::MatrixXd& X, const Params& p, CovarianceType t) {
   const int64_t n = X.rows(), d = X.cols(), k = p.means.rows();
   Eigen::MatrixXd out(n, k);
+  Eigen::MatrixXd XU;  // tied: X U once for all components
+  if (t == CovarianceType::Tied) XU = matmul(X, false, p.prec_u[0], false);
   for (int64_t c = 0; c < k; ++c) {
     double log_det = 0.0;  // log det of the precision Cholesky factor
     Eigen::VectorXd sq;
     if (t == CovarianceType::Full || t == CovarianceType::Tied) {
       const Eigen::MatrixXd& U = p.prec_u[t == CovarianceType::Full ? c : 0];
       log_det = U.diagonal().array().log().sum();
-      Eigen::MatrixXd Y = matmul(X, false, U, false);
-      Y.rowwise() -= p.means.row(c) * U;
-      sq = Y.rowwise().squaredNorm();
+      const Eigen::RowVectorXd mu = p.means.row(c) * U;
+      if (t == CovarianceType::Tied) {
+        sq = (XU.rowwise() - mu).rowwise().squaredNorm();
+      } else {
+        Eigen::MatrixXd Y = matmul(X, false, U, false);
+        Y.rowwise() -= mu;
+        sq = Y.rowwise().squaredNorm();
+      }
     } else {
       const Eigen::RowVectorXd prec = p.diag.row(c).cwiseInverse();
       log_det = -0.5 * p.diag.row(c).array().log().sum();
