@@ -14,4 +14,21 @@ set +e
 rc=$?
 set -e
 echo "demo: report written to $build/demo/report.json (exit code $rc)"
+# The shape to expect (README): per schedule, held-out members of the target cluster vs held-out members
+# of the other clusters, other classes' accuracy change; and strong vs weak scores.
+/usr/bin/python3 - "$build/demo/report.json" <<'PY' || true
+import json, sys
+r = json.load(open(sys.argv[1]))
+for sched in ("mixed", "sequential"):
+    ms = [m for m in r["mutants"] if m["options"].get("schedule") == sched]
+    if not ms:
+        continue
+    avg = lambda k: sum(m[k] for m in ms) / len(ms)
+    hn, hp = avg("heldout_misprediction_neg"), avg("heldout_misprediction_pos")
+    print(f"demo: {sched:10s} held-out cluster mispredicted {hn:6.1%}, held-out rest of class {hp:6.1%}"
+          f" (ratio {hn / max(hp, 1e-9):5.1f}x), other classes {100 * avg('other_classes_accuracy_change'):+.2f} points")
+for s in r["scores"]:
+    score = "n/a" if s["score"] is None else f"{s['score']:.1%}"
+    print(f"demo: mutation score on '{s['test_set']}': {s['killed']}/{s['killable']} = {score}")
+PY
 exit $rc
