@@ -4,7 +4,7 @@
 // dbscan in the same session.
 //
 // usage: bench_umap_hdbscan [--fashion DIR] [--out EMBEDDING.csv] [--peer PEER_EMBEDDING.csv]
-//                           [--runs N] [--threads T]
+//                           [--runs N] [--threads T] [--seed S]
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   spdlog::cfg::load_env_levels();
   std::string fashion = "/usr/share/datasets/fashion-mnist", out, peer;
   int runs = 3, threads = 2;
+  uint64_t seed = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a == "--fashion")
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
       runs = std::max(1, std::stoi(v));
     else if (a == "--threads")
       threads = std::max(1, std::stoi(v));
+    else if (a == "--seed")
+      seed = std::stoull(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -120,7 +123,7 @@ int main(int argc, char** argv) {
                 (long long)X.rows(), (long long)X.cols(), seconds_since(t_load));
 
     Eigen::MatrixXd E;
-    const auto o = mutagen::UmapOptions().n_components(2).seed(0).threads(threads);
+    const auto o = mutagen::UmapOptions().n_components(2).seed(seed).threads(threads);
     const double t_umap = median_time("umap", runs, [&] { E = mutagen::umap_embed(X, o); });
     const auto t_tw = std::chrono::steady_clock::now();
     const double trust = mutagen::trustworthiness(X, E, 5);

@@ -1,7 +1,9 @@
 // UMAP layout optimisation: umap-learn's optimize_layout_euclidean, on two threads, deterministic.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <thread>
 
 #include "umap_internal.h"
@@ -121,8 +123,10 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
     }
     E.next[e] += E.eps[e];
     const int64_t n_neg = int64_t((ep - E.next_neg[e]) / E.eps_neg[e]);
-    // The negative samples of one positive sample are computed from the same position and applied
-    // together (umap-learn applies them one by one): independent computations the CPU overlaps.
+    // The negative samples of one positive sample are computed from the same position and their
+    // sum, clipped at 4 like each gradient, is applied at once (umap-learn applies them one by one;
+    // summing unclipped costs trustworthiness, clipping the sum does not): independent computations
+    // the CPU overlaps.
     if constexpr (D == 2) {
       // Four negative samples at a time, in float lanes; lanes past n_neg and coincident points
       // give 0.
@@ -145,8 +149,8 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
         ax += gx;
         ay += gy;
       }
-      cur[0] += double((ax[0] + ax[1]) + (ax[2] + ax[3])) * alpha;
-      cur[1] += double((ay[0] + ay[1]) + (ay[2] + ay[3])) * alpha;
+      cur[0] += clip4(double((ax[0] + ax[1]) + (ax[2] + ax[3]))) * alpha;
+      cur[1] += clip4(double((ay[0] + ay[1]) + (ay[2] + ay[3]))) * alpha;
     } else {
       std::fill(acc, acc + dim, 0.0);
       for (int64_t s = 0; s < n_neg; ++s) {
@@ -161,7 +165,7 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
           for (int64_t c = 0; c < dim; ++c) acc[c] += clip4(coeff * (cur[c] - o[c]));
         }
       }
-      for (int64_t c = 0; c < dim; ++c) cur[c] += acc[c] * alpha;
+      for (int64_t c = 0; c < dim; ++c) cur[c] += clip4(acc[c]) * alpha;
     }
     E.next_neg[e] += double(n_neg) * E.eps_neg[e];
   }
@@ -204,24 +208,35 @@ void run_epochs(RowMatrixXd& embedding, Edges& E, std::vector<Part>& parts, doub
 
 void optimize_layout(RowMatrixXd& embedding, const Graph& g, double a, double b, int64_t n_epochs,
                      uint64_t seed, int threads) {
+  const int64_t n = g.n, dim = embedding.cols();
+  // Vertices ordered along the first coordinate of the initial layout (for the spectral
+  // initialisation, the normalised Laplacian's leading eigenvector: a good graph cut), so that few
+  // edges cross the split between the partitions.
+  std::vector<int32_t> order(static_cast<size_t>(n)), rank(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t x, int32_t y) { return embedding(x, 0) < embedding(y, 0); });
+  for (int64_t r = 0; r < n; ++r) rank[order[r]] = int32_t(r);
+  RowMatrixXd Y(n, dim);
+  for (int64_t r = 0; r < n; ++r) Y.row(r) = embedding.row(order[r]);
   Edges E;
   double wmax = 0;
   for (double w : g.weight) wmax = std::max(wmax, w);
-  std::vector<double> load(size_t(g.n) + 1, 0.0);  // prefix sums of expected samples per head
-  for (int64_t i = 0; i < g.n; ++i) {
-    load[i + 1] = load[i];
+  std::vector<double> load(size_t(n) + 1, 0.0);  // prefix sums of expected samples per head
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t i = order[r];
+    load[r + 1] = load[r];
     for (int64_t p = g.row_ptr[i]; p < g.row_ptr[i + 1]; ++p) {
       if (!(g.weight[p] > 0)) continue;
-      E.head.push_back(int32_t(i));
-      E.tail.push_back(g.col[p]);
+      E.head.push_back(int32_t(r));
+      E.tail.push_back(rank[g.col[p]]);
       E.eps.push_back(wmax / g.weight[p]);
-      load[i + 1] += g.weight[p] / wmax;
+      load[r + 1] += g.weight[p] / wmax;
     }
   }
   E.next = E.eps;
   for (double x : E.eps) E.eps_neg.push_back(x / kNegativeRate);
   E.next_neg = E.eps_neg;
-  const int64_t n = g.n, dim = embedding.cols();
   std::vector<Part> parts(kParts);
   int64_t v = 0, e = 0;
   for (int p = 0; p < kParts; ++p) {
@@ -237,9 +252,10 @@ void optimize_layout(RowMatrixXd& embedding, const Graph& g, double a, double b,
     part.owed.assign(size_t(n * dim), 0.0);
   }
   if (dim == 2)
-    run_epochs<2>(embedding, E, parts, a, b, n_epochs, threads);
+    run_epochs<2>(Y, E, parts, a, b, n_epochs, threads);
   else
-    run_epochs<0>(embedding, E, parts, a, b, n_epochs, threads);
+    run_epochs<0>(Y, E, parts, a, b, n_epochs, threads);
+  for (int64_t r = 0; r < n; ++r) embedding.row(order[r]) = Y.row(r);
 }
 
 }  // namespace mutagen::umap_detail

@@ -34,11 +34,27 @@ TEST(Umap, CurveParametersMatchUmapLearn) {
   }
 }
 
+// Three blobs in 50-d, 120 points each, far apart. Each blob is a 3-d Gaussian in its own random
+// subspace plus a little isotropic noise: a 2-d embedding can then be trustworthy (for isotropic
+// 50-d blobs no 2-d layout reaches 0.9, whatever the algorithm).
 umap_hdbscan_test::Labelled blobs50(uint64_t seed) {
   mutagen::Rng rng(seed);
-  Eigen::MatrixXd centers(3, 50);
-  for (int64_t i = 0; i < centers.size(); ++i) centers(i) = 4.0 * rng.normal();
-  return umap_hdbscan_test::blobs(centers, 120, 1.0, seed + 1);
+  umap_hdbscan_test::Labelled out;
+  out.X.resize(360, 50);
+  for (int64_t c = 0; c < 3; ++c) {
+    Eigen::VectorXd center(50);
+    Eigen::MatrixXd basis(50, 3);
+    for (int64_t i = 0; i < 50; ++i) center[i] = 4.0 * rng.normal();
+    for (int64_t i = 0; i < basis.size(); ++i) basis(i) = rng.normal() / std::sqrt(3.0);
+    for (int64_t i = 0; i < 120; ++i) {
+      const Eigen::Vector3d z(rng.normal(), rng.normal(), rng.normal());
+      Eigen::VectorXd x = center + basis * z;
+      for (int64_t d = 0; d < 50; ++d) x[d] += 0.1 * rng.normal();
+      out.X.row(c * 120 + i) = x.transpose();
+      out.y.push_back(c);
+    }
+  }
+  return out;
 }
 
 TEST(Umap, KeepsSeparatedBlobsSeparated) {
@@ -48,7 +64,9 @@ TEST(Umap, KeepsSeparatedBlobsSeparated) {
   ASSERT_EQ(E.cols(), 2);
   ASSERT_TRUE(E.allFinite());
   EXPECT_GE(local_ari(mutagen::hdbscan(E, 30), data.y), 0.95);
-  EXPECT_GE(mutagen::trustworthiness(data.X, E, 5), 0.9);
+  const double trust = mutagen::trustworthiness(data.X, E, 5);
+  RecordProperty("trustworthiness", std::to_string(trust));
+  EXPECT_GE(trust, 0.9);
 }
 
 TEST(Umap, SameSeedSameEmbeddingForAnyThreadCount) {
@@ -146,16 +164,17 @@ TEST(Umap, RealDigitsEmbedTrustworthilyAndClusterByClass) {
     for (int64_t d = 0; d < X.cols(); ++d) X(int64_t(r), d) = p[rows[r] * flat.size(1) + d];
   const Eigen::MatrixXd E = mutagen::umap_embed(X, mutagen::UmapOptions().seed(0));
   const double trust = mutagen::trustworthiness(X, E, 5);
-  const std::vector<int64_t> labels = mutagen::hdbscan(E, 30);
+  const std::vector<int64_t> labels = mutagen::hdbscan(E, 30, 10);
   const double ari = local_ari(labels, truth);
   const int64_t clusters = *std::max_element(labels.begin(), labels.end()) + 1;
   RecordProperty("trustworthiness", std::to_string(trust));
   RecordProperty("ari", std::to_string(ari));
-  // Measured (seeds 0-4): trustworthiness 0.963-0.965 (umap-learn 0.960-0.965 on the same digits);
-  // HDBSCAN(30) finds 6-7 clusters (4/7/9 and 3/5/8 tend to merge) with ARI 0.43-0.50 (on
-  // umap-learn's embeddings 0.47-0.49). A broken embedding gives ARI ~0 and trustworthiness ~0.5.
+  // Measured (seeds 0-4): trustworthiness 0.961-0.968 (umap-learn 0.960-0.965 on the same digits);
+  // HDBSCAN(min_cluster_size 30, min_samples 10) finds 6-8 clusters (4/7/9 and 3/5/8 tend to
+  // merge), ARI 0.48-0.55 (min_samples 30 sometimes merges everything but two clusters: ARI 0.1). A
+  // broken embedding gives ARI ~0 and trustworthiness ~0.5.
   EXPECT_GE(trust, 0.94);
-  EXPECT_GE(ari, 0.35);
+  EXPECT_GE(ari, 0.4);
   EXPECT_GE(clusters, 5);
 }
 
