@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -180,20 +181,64 @@ void knn_blocked(const RowMatrixXd& X, NeighborTable& t, int threads) {
     });
     return;
   }
+  // Large inputs: float GEMM on the upper triangle only (block of rows [r0, r0 + rows) against rows
+  // r0..n-1); each product feeds the candidate heaps of both its row and its column. A heap keeps
+  // the m smallest (squared distance, index) pairs, which do not depend on the order they arrive
+  // in.
   using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Cand = std::pair<float, int32_t>;
   RowMatrixXf Xf = X.cast<float>();
   const Eigen::VectorXf norms = Xf.rowwise().squaredNorm();
   const torch::Tensor xt = torch::from_blob(Xf.data(), {n, d}, torch::kFloat);
+  std::vector<Cand> heaps(static_cast<size_t>(n * m));
+  std::vector<int64_t> fill(static_cast<size_t>(n), 0);
+  std::vector<float> worst(static_cast<size_t>(n), std::numeric_limits<float>::infinity());
+  auto offer = [&](int64_t i, const Cand& c) {
+    if (c.first > worst[i]) return;
+    Cand* h = heaps.data() + i * m;
+    if (fill[i] < m) {
+      h[fill[i]++] = c;
+      std::push_heap(h, h + fill[i]);
+      if (fill[i] == m) worst[i] = h[0].first;
+    } else if (c < h[0]) {
+      std::pop_heap(h, h + m);
+      h[m - 1] = c;
+      std::push_heap(h, h + m);
+      worst[i] = h[0].first;
+    }
+  };
   torch::NoGradGuard guard;
   for (int64_t r0 = 0; r0 < n; r0 += block) {
-    const int64_t rows = std::min(n, r0 + block) - r0;
-    torch::Tensor g = torch::mm(xt.narrow(0, r0, rows), xt.t()).contiguous();
-    float* gp = g.data_ptr<float>();
-    // Ranking by |x_j|^2 - 2 x_i.x_j is the same as by the squared distance for a fixed row i.
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < n; ++j) gp[r * n + j] = norms[j] - 2.0f * gp[r * n + j];
-    select_block(X, t, r0, static_cast<const float*>(gp), rows, m, threads);
+    const int64_t rows = std::min(n, r0 + block) - r0, cols = n - r0;
+    const torch::Tensor g =
+        torch::mm(xt.narrow(0, r0, rows), xt.narrow(0, r0, cols).t()).contiguous();
+    const float* gp = g.data_ptr<float>();
+    auto sq = [&](int64_t r, int64_t c) {
+      return norms[r0 + r] + norms[r0 + c] - 2.0f * gp[r * cols + c];
+    };
+    // Rows of the block: all their pairs with columns >= r0 (both directions inside the block).
+    parallel_for(rows, threads, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          if (c != r) offer(r0 + r, {sq(r, c), int32_t(r0 + c)});
+    });
+    // Columns past the block: their pairs with the block's rows.
+    parallel_for(cols - rows, threads, [&](int64_t b, int64_t e) {
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = rows + b; c < rows + e; ++c) offer(r0 + c, {sq(r, c), int32_t(r0 + r)});
+    });
   }
+  parallel_for(n, threads, [&](int64_t b, int64_t e) {
+    std::vector<std::pair<double, int32_t>> cand;
+    for (int64_t i = b; i < e; ++i) {
+      cand.clear();
+      for (int64_t q = 0; q < fill[i]; ++q) {
+        const int32_t j = heaps[i * m + q].second;
+        cand.emplace_back(squared_distance(X.row(i).data(), X.row(j).data(), d), j);
+      }
+      fill_row(t, i, cand);
+    }
+  });
 }
 
 }  // namespace
