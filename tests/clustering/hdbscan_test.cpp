@@ -9,6 +9,7 @@
 #include <limits>
 #include <set>
 
+#include "knn.h"
 #include "mutagen/clustering/dbcv.h"
 #include "mutagen/clustering/trustworthiness.h"
 #include "mutagen/error.h"
@@ -306,6 +307,31 @@ TEST(Trustworthiness, RejectsBadInput) {
   Eigen::MatrixXd bad = X;
   bad(0, 0) = std::numeric_limits<double>::infinity();
   EXPECT_THROW(mutagen::trustworthiness(bad, X, 3), mutagen::Error);
+}
+
+// The neighbour tables behind UMAP and HDBSCAN: the kd-tree path (few features), the float GEMM
+// path (n^2 d > 2e8) and the double path all equal a brute-force sort.
+TEST(Knn, AllPathsMatchBruteForce) {
+  for (auto [n, d] : {std::pair<int64_t, int64_t>{300, 3}, {1500, 100}, {200, 20}}) {
+    mutagen::Rng rng(uint64_t(n + d));
+    mutagen::knn_detail::RowMatrixXd X(n, d);
+    for (int64_t i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
+    const int64_t k = 12;
+    const auto t = mutagen::knn_detail::nearest_neighbors(X, k, 2);
+    ASSERT_EQ(t.k, k);
+    for (int64_t i = 0; i < n; ++i) {
+      std::vector<std::pair<double, int64_t>> all;
+      for (int64_t j = 0; j < n; ++j)
+        if (j != i) all.push_back({(X.row(i) - X.row(j)).squaredNorm(), j});
+      std::partial_sort(all.begin(), all.begin() + (k - 1), all.end());
+      ASSERT_EQ(t.idx(i, 0), i);
+      ASSERT_EQ(t.dist(i, 0), 0.0);
+      for (int64_t c = 1; c < k; ++c) {
+        ASSERT_EQ(t.idx(i, c), all[c - 1].second) << "n " << n << " d " << d << " row " << i;
+        ASSERT_NEAR(t.dist(i, c), std::sqrt(all[c - 1].first), 1e-9);
+      }
+    }
+  }
 }
 
 }  // namespace
