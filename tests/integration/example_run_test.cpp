@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
+struct Proc {
   int code = -1;
   std::string out, err;
 };
@@ -27,10 +27,10 @@ std::string slurp(const fs::path& p) {
 }
 
 // Runs `command` in `dir`, capturing stdout/stderr.
-Run run_in(const fs::path& dir, const std::string& command) {
+Proc run_in(const fs::path& dir, const std::string& command) {
   const std::string full = "cd '" + dir.string() + "' && " + command + " >stdout.txt 2>stderr.txt";
   const int status = std::system(full.c_str());
-  Run r;
+  Proc r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(dir / "stdout.txt");
   r.err = slurp(dir / "stderr.txt");
@@ -63,13 +63,13 @@ class ExampleRun : public ::testing::Test {
     first_ = load("first");
     second_ = load("second");
   }
-  static void save(const std::string& name, const Run& r) {
+  static void save(const std::string& name, const Proc& r) {
     std::ofstream(dir_ / (name + ".code")) << r.code;
     std::ofstream(dir_ / (name + ".out")) << r.out;
     std::ofstream(dir_ / (name + ".err")) << r.err;
   }
-  static Run load(const std::string& name) {
-    Run r;
+  static Proc load(const std::string& name) {
+    Proc r;
     r.code = std::stoi(slurp(dir_ / (name + ".code")));
     r.out = slurp(dir_ / (name + ".out"));
     r.err = slurp(dir_ / (name + ".err"));
@@ -83,7 +83,7 @@ class ExampleRun : public ::testing::Test {
     return nlohmann::json::parse(slurp(dir_ / name));
   }
   static inline fs::path dir_;
-  static inline Run first_, second_;
+  static inline Proc first_, second_;
 };
 
 TEST_F(ExampleRun, FirstRunMakesMutantsAndWritesAReport) {
@@ -127,7 +127,7 @@ TEST_F(ExampleRun, SecondRunReusesEveryMutantAndReproducesTheReport) {
 }
 
 TEST_F(ExampleRun, FilterNarrowsTheTestsAndCliRunMatches) {
-  const Run r = run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY +
+  const Proc r = run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY +
                                  " --report filtered.json --filter 'TinyDigits.Accuracy'");
   ASSERT_EQ(r.code, first_.code) << r.err;
   for (const auto& m : report("filtered.json")["mutants"])
@@ -139,32 +139,32 @@ TEST_F(ExampleRun, ThresholdDecidesTheExitCode) {
   double lowest = 1;
   for (const auto& s : r["scores"])
     if (!s["score"].is_null()) lowest = std::min(lowest, s["score"].get<double>());
-  const Run above = run_in(dir_, std::string(EXAMPLE_BINARY) +
+  const Proc above = run_in(dir_, std::string(EXAMPLE_BINARY) +
                                      " --mutagen_run --mutagen_report=t0.json --mutagen_min_score=0");
   EXPECT_EQ(above.code, 0) << above.err;
   if (lowest < 1) {
-    const Run below = run_in(dir_, std::string(EXAMPLE_BINARY) +
+    const Proc below = run_in(dir_, std::string(EXAMPLE_BINARY) +
                                        " --mutagen_run --mutagen_report=t1.json --mutagen_min_score=1");
     EXPECT_EQ(below.code, 1) << below.err;
   }
 }
 
 TEST_F(ExampleRun, PlainRunPassesOnTheOriginals) {
-  const Run r = run_in(dir_, std::string(EXAMPLE_BINARY));
+  const Proc r = run_in(dir_, std::string(EXAMPLE_BINARY));
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("[  PASSED  ] 2 tests"), std::string::npos) << r.out;
 }
 
 TEST_F(ExampleRun, BadInputIsAClearErrorWithExitCode2) {
-  const Run bad_flag = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_min_score=2");
+  const Proc bad_flag = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_min_score=2");
   EXPECT_EQ(bad_flag.code, 2);
   EXPECT_NE(bad_flag.err.find("--mutagen_min_score"), std::string::npos) << bad_flag.err;
-  const Run bad_data = run_in(dir_, "MUTAGEN_DIGITS_DIR=/nonexistent " + std::string(EXAMPLE_BINARY) +
+  const Proc bad_data = run_in(dir_, "MUTAGEN_DIGITS_DIR=/nonexistent " + std::string(EXAMPLE_BINARY) +
                                         " --mutagen_run --mutagen_report=bad.json");
   EXPECT_EQ(bad_data.code, 2);
   EXPECT_NE(bad_data.err.find("/nonexistent"), std::string::npos) << bad_data.err;
   // Nothing already cached is lost.
-  const Run again = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=again.json");
+  const Proc again = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=again.json");
   EXPECT_EQ(count(again.err, "(made)"), 0);
 }
 
