@@ -1,6 +1,11 @@
 #pragma once
-// HDBSCAN* (Campello, Moulavi & Sander 2013) with excess-of-mass cluster selection, as R's
-// dbscan::hdbscan and the Python hdbscan library compute it (Euclidean distance).
+// HDBSCAN* (Campello, Moulavi & Sander 2013) with excess-of-mass cluster selection, as the Python
+// hdbscan library (and sklearn's port of it) computes it, Euclidean distance. The core distance
+// counts as R's dbscan::hdbscan(minPts) does. Condensed tree: a branch smaller than
+// min_cluster_size leaves its parent cluster as a whole at the split (the library, Campello et
+// al.); R keeps it until its points separate one by one, so R can select more, smaller clusters in
+// rare cases (see tests/clustering/hdbscan_test.cpp). Prim on the dense mutual-reachability graph:
+// O(n^2) time.
 #include <Eigen/Dense>
 #include <cstdint>
 #include <vector>
