@@ -1,7 +1,6 @@
 // UMAP layout optimisation: umap-learn's optimize_layout_euclidean, on two threads, deterministic.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <thread>
@@ -85,7 +84,8 @@ struct Part {
   int64_t v0 = 0, v1 = 0;  // owned vertices
   int64_t e0 = 0, e1 = 0;  // edges whose head is owned (edges are sorted by head)
   Rng rng{0};
-  std::vector<double> owed;  // moves owed to the other partition's vertices (n x dim)
+  std::vector<double> owed;     // moves owed to the other partition's vertices (n x dim)
+  std::vector<int32_t> active;  // scratch: the edges sampled in this epoch
 };
 
 // One epoch of one partition. D > 0: compile-time dimension; D == 0: runtime `dim`.
@@ -97,16 +97,27 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
   double acc_fixed[D > 0 ? D : 1];
   std::vector<double> acc_dyn(D > 0 ? 0 : size_t(dim));
   double* acc = D > 0 ? acc_fixed : acc_dyn.data();
+  double pos_fixed[D > 0 ? D : 1];
+  std::vector<double> pos_dyn(D > 0 ? 0 : size_t(dim));
+  double* pos = D > 0 ? pos_fixed : pos_dyn.data();
   auto at = [&](int64_t v) -> const double* {
     return (v >= part.v0 && v < part.v1 ? Y : S) + v * dim;
   };
+  // The edges due in this epoch, collected without branches (which edges are due looks random).
+  part.active.resize(size_t(part.e1 - part.e0));
+  int64_t due = 0;
   for (int64_t e = part.e0; e < part.e1; ++e) {
-    if (E.next[e] > ep) continue;
+    part.active[due] = int32_t(e);
+    due += E.next[e] <= ep;
+  }
+  for (int64_t q = 0; q < due; ++q) {
+    const int64_t e = part.active[q];
     double* cur = Y + int64_t(E.head[e]) * dim;
     const int64_t t = E.tail[e];
     const bool own = t >= part.v0 && t < part.v1;
     const double* oth = at(t);
     double d2 = 0;
+    std::fill(pos, pos + dim, 0.0);
     for (int64_t c = 0; c < dim; ++c) {
       const double x = cur[c] - oth[c];
       d2 += x * x;
@@ -117,16 +128,16 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
       double* moved = own ? Y + t * dim : part.owed.data() + t * dim;
       for (int64_t c = 0; c < dim; ++c) {
         const double g = clip4(coeff * (cur[c] - oth[c])) * alpha;
-        cur[c] += g;
+        pos[c] = g;  // applied below, with the negative samples
         moved[c] -= g;
       }
     }
     E.next[e] += E.eps[e];
     const int64_t n_neg = int64_t((ep - E.next_neg[e]) / E.eps_neg[e]);
-    // The negative samples of one positive sample are computed from the same position and their
-    // sum, clipped at 4 like each gradient, is applied at once (umap-learn applies them one by one;
-    // summing unclipped costs trustworthiness, clipping the sum does not): independent computations
-    // the CPU overlaps.
+    // The attraction and the negative samples are all computed from the same position and applied
+    // together, the negatives' sum clipped at 4 like each gradient (umap-learn applies them one by
+    // one; an unclipped sum costs trustworthiness, this does not): independent computations the CPU
+    // overlaps.
     if constexpr (D == 2) {
       // Four negative samples at a time, in float lanes; lanes past n_neg and coincident points
       // give 0.
@@ -149,8 +160,8 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
         ax += gx;
         ay += gy;
       }
-      cur[0] += clip4(double((ax[0] + ax[1]) + (ax[2] + ax[3]))) * alpha;
-      cur[1] += clip4(double((ay[0] + ay[1]) + (ay[2] + ay[3]))) * alpha;
+      cur[0] += pos[0] + clip4(double((ax[0] + ax[1]) + (ax[2] + ax[3]))) * alpha;
+      cur[1] += pos[1] + clip4(double((ay[0] + ay[1]) + (ay[2] + ay[3]))) * alpha;
     } else {
       std::fill(acc, acc + dim, 0.0);
       for (int64_t s = 0; s < n_neg; ++s) {
@@ -165,7 +176,7 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
           for (int64_t c = 0; c < dim; ++c) acc[c] += clip4(coeff * (cur[c] - o[c]));
         }
       }
-      for (int64_t c = 0; c < dim; ++c) cur[c] += clip4(acc[c]) * alpha;
+      for (int64_t c = 0; c < dim; ++c) cur[c] += pos[c] + clip4(acc[c]) * alpha;
     }
     E.next_neg[e] += double(n_neg) * E.eps_neg[e];
   }
