@@ -169,7 +169,7 @@ TEST(Umap, RealDigitsEmbedTrustworthilyAndClusterByClass) {
   const int64_t clusters = *std::max_element(labels.begin(), labels.end()) + 1;
   RecordProperty("trustworthiness", std::to_string(trust));
   RecordProperty("ari", std::to_string(ari));
-  // Measured (seeds 0-4): trustworthiness 0.961-0.968 (umap-learn 0.960-0.965 on the same digits);
+  // Measured (seeds 0-4): trustworthiness 0.961-0.965 (umap-learn 0.960-0.965 on the same digits);
   // HDBSCAN(min_cluster_size 30, min_samples 10) finds 6-8 clusters (4/7/9 and 3/5/8 tend to
   // merge), ARI 0.48-0.55 (min_samples 30 sometimes merges everything but two clusters: ARI 0.1). A
   // broken embedding gives ARI ~0 and trustworthiness ~0.5.
