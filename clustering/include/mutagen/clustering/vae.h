@@ -24,10 +24,13 @@ namespace mutagen {
 
 struct VaeOptions {
   TORCH_ARG(int64_t, latent_dim) = 10;
-  // The thesis trains 100 epochs. 30 is the default here: on the 7,996 training digits the loss
-  // curve has flattened by then (within ~1% of its 100-epoch value) at under a third of the time;
-  // see the measurements in the report of the VAE task.
+  // The thesis trains 100 epochs; 30 is the default here. Measured on the 7,996 training digits
+  // (2 shared cores): the 10-class nearest-centroid accuracy of the test digits in the latent space
+  // is 0.78 / 0.84 / 0.858 / 0.866 / 0.866 after 10 / 20 / 30 / 50 / 100 epochs (loss per image
+  // 155 / 135 / 125 / 115 / 106): 30 epochs keep 99% of the latent structure at 30% of the time
+  // (~95 s against ~285 s). Set 100 to follow the thesis exactly.
   TORCH_ARG(int64_t, epochs) = 30;
+  // The thesis gives neither; these are the usual values of PyTorch's VAE example / Adam.
   TORCH_ARG(int64_t, batch_size) = 128;
   TORCH_ARG(double, learning_rate) = 1e-3;
   // Seeds the weight initialisation (torch's default CPU generator, restored afterwards), the
