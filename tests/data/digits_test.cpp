@@ -10,6 +10,8 @@
 #include "mutagen/random.h"
 #include "test_support.h"
 
+using mutagen::testing_support::expect_error;
+
 namespace fs = std::filesystem;
 using mutagen::testing_support::temp_dir;
 
@@ -39,17 +41,6 @@ std::string make_digits(const std::string& dir) {
 std::vector<uint8_t> bytes_of(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
-
-template <typename F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected mutagen::Error";
-  } catch (const mutagen::Error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include "mutagen/error.h"
 #include "test_support.h"
 
+using mutagen::testing_support::expect_error;
+
 namespace fs = std::filesystem;
 using mutagen::Error;
 using mutagen::testing_support::temp_dir;
@@ -33,17 +35,6 @@ std::vector<uint8_t> idx_bytes(const std::vector<uint32_t>& dims, size_t payload
     for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<uint8_t>(d >> s));
   for (size_t i = 0; i < payload; ++i) b.push_back(static_cast<uint8_t>(i));
   return b;
-}
-
-template <typename F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected mutagen::Error";
-  } catch (const Error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
 }
 
 torch::Tensor random_bytes(std::vector<int64_t> shape) {

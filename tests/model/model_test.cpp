@@ -9,6 +9,8 @@
 #include "mutagen/error.h"
 #include "test_support.h"
 
+using mutagen::testing_support::expect_error;
+
 namespace fs = std::filesystem;
 using mutagen::Error;
 using mutagen::Model;
@@ -19,18 +21,6 @@ namespace {
 torch::Tensor sample_images(int64_t n, uint64_t seed = 1) {
   torch::manual_seed(seed);
   return torch::rand({n, 1, 28, 28});
-}
-
-// Expects `f` to throw mutagen::Error whose message contains every part.
-template <typename F>
-void expect_error(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected mutagen::Error";
-  } catch (const Error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
 }
 
 }  // namespace

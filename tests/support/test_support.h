@@ -1,10 +1,14 @@
 #pragma once
 // Helpers shared by the test binaries: paths into the source/build tree, a per-test temp folder, and
 // small synthetic data.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mutagen/dataset.h"
+#include "mutagen/error.h"
 
 namespace mutagen::testing_support {
 
@@ -14,5 +18,17 @@ std::string temp_dir(const std::string& name);
 std::string reference_file(const std::string& file);
 // build/data/digits (the npm digits converted by scripts/build.sh); empty string if absent.
 std::string digits_dir();
+
+// Expects `f` to throw mutagen::Error whose message contains every one of `parts`.
+template <typename F>
+void expect_error(F&& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "expected mutagen::Error";
+  } catch (const Error& e) {
+    for (const auto& p : parts)
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace mutagen::testing_support
