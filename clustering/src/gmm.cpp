@@ -71,13 +71,13 @@ void m_step(const Eigen::MatrixXd& X, const Eigen::MatrixXd& resp, const GmmOpti
     for (int64_t c = 0; c < k; ++c) {
       Eigen::MatrixXd W = X.rowwise() - p.means.row(c);
       W.array().colwise() *= resp.col(c).array().sqrt();
-      Eigen::MatrixXd cov = matmul(W, true, W, false) / nk(c);
+      Eigen::MatrixXd cov = clustering_detail::gram(W) / nk(c);
       cov.diagonal().array() += o.reg_covar();
       p.prec_u.push_back(precision_upper(cov, c, t));
       p.covs.push_back(std::move(cov));
     }
   } else if (t == CovarianceType::Tied) {
-    if (p.xtx.size() == 0) p.xtx = matmul(X, true, X, false);
+    if (p.xtx.size() == 0) p.xtx = clustering_detail::gram(X);
     Eigen::MatrixXd cov = p.xtx;
     const Eigen::MatrixXd wm = p.means.array().colwise() * nk.array();
     cov -= matmul(wm, true, p.means, false);
@@ -108,7 +108,7 @@ Eigen::MatrixXd weighted_log_prob(const Eigen::MatrixXd& X, const Params& p, Cov
   const int64_t n = X.rows(), d = X.cols(), k = p.means.rows();
   Eigen::MatrixXd out(n, k);
   Eigen::MatrixXd XU;  // tied: X U once for all components
-  if (t == CovarianceType::Tied) XU = matmul(X, false, p.prec_u[0], false);
+  if (t == CovarianceType::Tied) XU = clustering_detail::times_upper(X, p.prec_u[0]);
   for (int64_t c = 0; c < k; ++c) {
     double log_det = 0.0;  // log det of the precision Cholesky factor
     Eigen::VectorXd sq;
@@ -119,7 +119,7 @@ Eigen::MatrixXd weighted_log_prob(const Eigen::MatrixXd& X, const Params& p, Cov
       if (t == CovarianceType::Tied) {
         sq = (XU.rowwise() - mu).rowwise().squaredNorm();
       } else {
-        Eigen::MatrixXd Y = matmul(X, false, U, false);
+        Eigen::MatrixXd Y = clustering_detail::times_upper(X, U);
         Y.rowwise() -= mu;
         sq = Y.rowwise().squaredNorm();
       }

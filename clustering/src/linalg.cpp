@@ -1,8 +1,10 @@
 #include "linalg.h"
 
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "mutagen/error.h"
@@ -70,6 +72,68 @@ Eigen::MatrixXd matmul(const Eigen::Ref<const Eigen::MatrixXd>& A, bool transpos
   torch::Tensor out = torch::from_blob(C.data(), {n, m}, torch::kFloat64);
   torch::mm_out(out, left, right);
   return C;
+}
+
+namespace {
+
+// syrk and trmm from the BLAS that libtorch already loaded (libblas.so.3: OpenBLAS here). libtorch
+// exposes neither; looking them up at run time avoids a second BLAS dependency in the build. Null
+// when absent: the callers fall back to a GEMM / Eigen.
+using SyrkFn = void (*)(const char*, const char*, const int*, const int*, const double*,
+                        const double*, const int*, const double*, double*, const int*);
+using TrmmFn = void (*)(const char*, const char*, const char*, const char*, const int*, const int*,
+                        const double*, const double*, const int*, double*, const int*);
+
+struct Blas {
+  SyrkFn syrk = nullptr;
+  TrmmFn trmm = nullptr;
+  Blas() {
+    torch::zeros({1});  // make sure libtorch (and with it the BLAS) is loaded and initialised
+    syrk = reinterpret_cast<SyrkFn>(dlsym(RTLD_DEFAULT, "dsyrk_"));
+    trmm = reinterpret_cast<TrmmFn>(dlsym(RTLD_DEFAULT, "dtrmm_"));
+  }
+};
+
+const Blas& blas() {
+  static const Blas b;
+  return b;
+}
+
+bool large(int64_t m, int64_t n, int64_t k) {
+  return m * n * k >= 4000000 && std::min({m, n, k}) >= 16 &&
+         std::max({m, n, k}) < int64_t(std::numeric_limits<int>::max());
+}
+
+}  // namespace
+
+Eigen::MatrixXd gram(const Eigen::Ref<const Eigen::MatrixXd>& W) {
+  const int64_t n = W.rows(), d = W.cols();
+  if (!large(d, d, n) || !blas().syrk) return matmul(W, true, W, false);
+  Eigen::MatrixXd C = Eigen::MatrixXd::Zero(d, d);
+  const int nd = int(d), nn = int(n), lda = int(W.outerStride()), ldc = int(d);
+  const double one = 1.0, zero = 0.0;
+  blas().syrk("U", "T", &nd, &nn, &one, W.data(), &lda, &zero, C.data(), &ldc);
+  C.triangularView<Eigen::StrictlyLower>() = C.transpose();
+  return C;
+}
+
+Eigen::MatrixXd times_upper(const Eigen::MatrixXd& X, const Eigen::MatrixXd& U) {
+  const int64_t n = X.rows(), d = X.cols();
+  if (U.rows() != d || U.cols() != d)
+    throw Error("times_upper: shapes do not match (internal error)");
+  Eigen::MatrixXd B = X;
+  if (!large(n, d, d) || !blas().trmm) {
+    if (n * d * d < 4000000) {
+      B = X * U.triangularView<Eigen::Upper>();
+      return B;
+    }
+    const Eigen::MatrixXd Uu = U.triangularView<Eigen::Upper>();
+    return matmul(X, false, Uu, false);
+  }
+  const int m = int(n), nd = int(d), lda = int(d), ldb = int(n);
+  const double one = 1.0;
+  blas().trmm("R", "U", "N", "N", &m, &nd, &one, U.data(), &lda, B.data(), &ldb);
+  return B;
 }
 
 void for_each_sq_distance_block(

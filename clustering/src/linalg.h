@@ -18,6 +18,14 @@ void check_labels(const std::vector<int64_t>& labels, int64_t n, const std::stri
 Eigen::MatrixXd matmul(const Eigen::Ref<const Eigen::MatrixXd>& A, bool transpose_a,
                        const Eigen::Ref<const Eigen::MatrixXd>& B, bool transpose_b);
 
+// W^T W (symmetric, both triangles filled): BLAS syrk for large inputs (half the work of a GEMM),
+// Eigen in this thread for small ones.
+Eigen::MatrixXd gram(const Eigen::Ref<const Eigen::MatrixXd>& W);
+
+// X U for an upper-triangular U (the strict lower part of U is ignored): BLAS trmm for large
+// inputs (half the work of a GEMM), Eigen in this thread for small ones.
+Eigen::MatrixXd times_upper(const Eigen::MatrixXd& X, const Eigen::MatrixXd& U);
+
 // Squared Euclidean distances between the columns of P (d x n, one point per column) in blocks of
 // rows: f(r0, r1, D) with D (r1 - r0) x n, D(i, j) = |p_{r0+i} - p_j|^2, clamped at 0 and exactly 0
 // on the diagonal. Blocks are visited in increasing order.
