@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "distances.h"
 #include "knn.h"
 #include "mutagen/error.h"
 
@@ -42,33 +43,53 @@ class ClusterDistances {
 };
 
 struct ClusterInfo {
-  RowMatrixXd points;
   std::vector<double> core;       // all-points core distance
-  std::vector<int64_t> internal;  // rows of `points` that are internal MST vertices
+  std::vector<int64_t> internal;  // member positions that are internal MST vertices
   double sparseness = 0;
 };
 
-ClusterInfo analyse(RowMatrixXd points, double dims) {
-  ClusterInfo c;
-  c.points = std::move(points);
-  const int64_t m = c.points.rows();
-  const ClusterDistances dist(c.points);
-  // core(i) = (sum_{j: d > 0} d_ij^-D / (m - 1))^(-1/D), evaluated in log space.
-  c.core.assign(size_t(m), 0.0);
-  std::vector<double> logs;
+// All-points core distances: core(i) = (sum_{j: d_ij > 0} d_ij^-D / (m - 1))^(-1/D). With r the
+// smallest positive distance of i: core(i) = r * (S / (m - 1))^(-1/D), S = sum (r / d_ij)^D, whose
+// terms lie in (0, 1] (no overflow for many features) and are integer powers (D = number of
+// features): repeated squaring instead of a log and an exp per pair. Terms below 2^-80 are
+// skipped: with at most 2^20 of them they cannot move S (>= 1) by a rounding unit.
+template <class Dist>
+std::vector<double> core_distances(int64_t m, int64_t dims, const Dist& dist) {
+  std::vector<double> core(size_t(m), 0.0);
+  const double cut = std::pow(2.0, -80.0 / double(dims));
+  std::vector<double> q, acc;
   for (int64_t i = 0; i < m; ++i) {
-    logs.clear();
+    double r = std::numeric_limits<double>::infinity();
     for (int64_t j = 0; j < m; ++j) {
       const double d = dist(i, j);
-      if (d > 0) logs.push_back(-dims * std::log(d));
+      if (d > 0 && d < r) r = d;
     }
-    if (logs.empty()) continue;  // no distinct neighbour: 0 (hdbscan gives inf or nan)
-    const double top = *std::max_element(logs.begin(), logs.end());
-    double s = 0;
-    for (double l : logs) s += std::exp(l - top);
-    const double log_mean = top + std::log(s) - std::log(double(m - 1));
-    c.core[i] = std::exp(-log_mean / dims);
+    if (!std::isfinite(r)) continue;  // no distinct neighbour: 0 (hdbscan gives inf or nan)
+    q.clear();
+    for (int64_t j = 0; j < m; ++j) {
+      const double d = dist(i, j);
+      if (d > 0 && r >= cut * d) q.push_back(r / d);
+    }
+    acc.assign(q.size(), 1.0);
+    for (int64_t e = dims; e > 0; e >>= 1) {  // acc = q^dims, bit by bit
+      if (e & 1)
+        for (size_t t = 0; t < q.size(); ++t) acc[t] *= q[t];
+      if (e > 1)
+        for (size_t t = 0; t < q.size(); ++t) q[t] *= q[t];
+    }
+    double sum = 0;
+    for (double a : acc) sum += a;
+    core[i] = r * std::pow(sum / double(m - 1), -1.0 / double(dims));
   }
+  return core;
+}
+
+// Core distances, the MST of the mutual reachability graph inside the cluster (Prim), its internal
+// vertices and the density sparseness. dist(i, j) between member positions.
+template <class Dist>
+ClusterInfo analyse(int64_t m, int64_t dims, const Dist& dist) {
+  ClusterInfo c;
+  c.core = core_distances(m, dims, dist);
   if (m == 1) {
     c.internal = {0};
     return c;
@@ -135,26 +156,23 @@ ClusterInfo analyse(RowMatrixXd points, double dims) {
   return c;
 }
 
-double separation(const ClusterInfo& a, const ClusterInfo& b) {
+// Density separation: the smallest mutual reachability between internal vertices of a and b;
+// cross(i, j) is the distance between member i of a and member j of b.
+template <class Cross>
+double separation(const ClusterInfo& a, const ClusterInfo& b, const Cross& cross) {
   double best = std::numeric_limits<double>::infinity();
-  const int64_t d = a.points.cols();
   for (int64_t i : a.internal) {
     for (int64_t j : b.internal) {
       const double floor = std::max(a.core[i], b.core[j]);
       if (floor >= best) continue;
-      const double dist = std::sqrt(
-          knn_detail::squared_distance(a.points.row(i).data(), b.points.row(j).data(), d));
-      best = std::min(best, std::max(floor, dist));
+      best = std::min(best, std::max(floor, cross(i, j)));
     }
   }
   return best;
 }
 
-}  // namespace
-
-double dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
-  knn_detail::check_matrix(X, "DBCV");
-  const int64_t n = X.rows();
+// Members (rows) of each cluster, clusters in increasing label order.
+std::vector<std::vector<int64_t>> members_of(const std::vector<int64_t>& labels, int64_t n) {
   if (int64_t(labels.size()) != n)
     throw Error("DBCV: " + std::to_string(labels.size()) + " labels for " + std::to_string(n) +
                 " samples; expected one label per row");
@@ -168,28 +186,76 @@ double dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
   if (members.size() < 2)
     throw Error("DBCV: needs at least two clusters (got " + std::to_string(members.size()) +
                 " besides noise)");
-  std::vector<ClusterInfo> info;
-  std::vector<double> weight;
-  for (const auto& [label, rows] : members) {
-    RowMatrixXd P(int64_t(rows.size()), X.cols());
-    for (size_t r = 0; r < rows.size(); ++r) P.row(int64_t(r)) = X.row(rows[r]);
-    info.push_back(analyse(std::move(P), double(X.cols())));
-    weight.push_back(double(rows.size()) / double(n));
-  }
+  std::vector<std::vector<int64_t>> out;
+  for (auto& [label, rows] : members) out.push_back(std::move(rows));
+  return out;
+}
+
+// The score from the clusters' analyses; sep(i, j) is the separation of clusters i and j.
+template <class Sep>
+double score(const std::vector<ClusterInfo>& info, const std::vector<std::vector<int64_t>>& members,
+             int64_t n, const Sep& sep) {
   const size_t k = info.size();
   std::vector<double> min_sep(k, std::numeric_limits<double>::infinity());
   for (size_t i = 0; i < k; ++i)
     for (size_t j = i + 1; j < k; ++j) {
-      const double s = separation(info[i], info[j]);
+      const double s = sep(i, j);
       min_sep[i] = std::min(min_sep[i], s);
       min_sep[j] = std::min(min_sep[j], s);
     }
-  double score = 0;
+  double total = 0;
   for (size_t i = 0; i < k; ++i) {
     const double top = std::max(min_sep[i], info[i].sparseness);
-    if (top > 0) score += weight[i] * (min_sep[i] - info[i].sparseness) / top;
+    const double weight = double(members[i].size()) / double(n);
+    if (top > 0) total += weight * (min_sep[i] - info[i].sparseness) / top;
   }
-  return score;
+  return total;
 }
+
+}  // namespace
+
+double dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
+  knn_detail::check_matrix(X, "DBCV");
+  const int64_t n = X.rows(), d = X.cols();
+  const std::vector<std::vector<int64_t>> members = members_of(labels, n);
+  std::vector<RowMatrixXd> points;
+  std::vector<ClusterInfo> info;
+  for (const auto& rows : members) {
+    RowMatrixXd P(int64_t(rows.size()), d);
+    for (size_t r = 0; r < rows.size(); ++r) P.row(int64_t(r)) = X.row(rows[r]);
+    const ClusterDistances dist(P);
+    info.push_back(analyse(P.rows(), d, dist));
+    points.push_back(std::move(P));
+  }
+  return score(info, members, n, [&](size_t a, size_t b) {
+    return separation(info[a], info[b], [&](int64_t i, int64_t j) {
+      return std::sqrt(
+          knn_detail::squared_distance(points[a].row(i).data(), points[b].row(j).data(), d));
+    });
+  });
+}
+
+namespace clustering_detail {
+
+std::vector<double> all_points_core_distances(const Eigen::MatrixXd& P) {
+  const RowMatrixXd R = P;
+  const ClusterDistances dist(R);
+  return core_distances(R.rows(), R.cols(), dist);
+}
+
+double dbcv(const PairwiseDistances& D, const std::vector<int64_t>& labels) {
+  const int64_t n = D.size();
+  const std::vector<std::vector<int64_t>> members = members_of(labels, n);
+  std::vector<ClusterInfo> info;
+  for (const auto& rows : members)
+    info.push_back(analyse(int64_t(rows.size()), D.dims(),
+                           [&](int64_t i, int64_t j) { return D.row(rows[i])[rows[j]]; }));
+  return score(info, members, n, [&](size_t a, size_t b) {
+    return separation(info[a], info[b],
+                      [&](int64_t i, int64_t j) { return D.row(members[a][i])[members[b][j]]; });
+  });
+}
+
+}  // namespace clustering_detail
 
 }  // namespace mutagen

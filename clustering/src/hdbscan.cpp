@@ -8,6 +8,7 @@
 #include <numeric>
 #include <string>
 
+#include "distances.h"
 #include "knn.h"
 #include "mutagen/error.h"
 
@@ -22,8 +23,9 @@ struct Edge {
 };
 
 // Prim's algorithm on the dense mutual-reachability graph, O(n^2) distance evaluations. `sq(i, j)`
-// gives the squared distance; core2 holds squared core distances.
-template <class SqDist>
+// gives the squared distance and core2 holds squared core distances (kSquared), or both are plain
+// distances (the shared table, distances.h).
+template <bool kSquared = true, class SqDist>
 std::vector<Edge> prim_mst(int64_t n, const std::vector<double>& core2, const SqDist& sq) {
   std::vector<int32_t> rest(size_t(n - 1));
   std::iota(rest.begin(), rest.end(), 1);
@@ -52,7 +54,7 @@ std::vector<Edge> prim_mst(int64_t n, const std::vector<double>& core2, const Sq
       }
     }
     cur = rest[bpos];
-    mst.push_back({from[cur], cur, std::sqrt(best[cur])});
+    mst.push_back({from[cur], cur, kSquared ? std::sqrt(best[cur]) : best[cur]});
     rest.erase(rest.begin() + std::ptrdiff_t(bpos));  // keeps index order: deterministic ties
   }
   return mst;
@@ -220,10 +222,9 @@ std::vector<int64_t> select_and_label(int64_t n, const std::vector<CondensedRow>
 
 }  // namespace
 
-std::vector<int64_t> hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size,
-                             int64_t min_samples) {
-  knn_detail::check_matrix(X, "HDBSCAN");
-  const int64_t n = X.rows();
+namespace {
+
+int64_t checked_min_samples(int64_t n, int64_t min_cluster_size, int64_t min_samples) {
   if (min_cluster_size < 2 || min_cluster_size > n)
     throw Error("HDBSCAN: min_cluster_size must be in [2, samples = " + std::to_string(n) +
                 "] (got " + std::to_string(min_cluster_size) + ")");
@@ -231,14 +232,43 @@ std::vector<int64_t> hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size,
   if (ms < 1 || ms > n)
     throw Error("HDBSCAN: min_samples must be -1 or in [1, samples = " + std::to_string(n) +
                 "] (got " + std::to_string(min_samples) + ")");
+  return ms;
+}
+
+std::vector<int64_t> labels_from_mst(int64_t n, std::vector<Edge> mst, int64_t min_cluster_size) {
+  std::stable_sort(mst.begin(), mst.end(), [](const Edge& a, const Edge& b) { return a.w < b.w; });
+  return select_and_label(n, condense(n, mst, min_cluster_size));
+}
+
+}  // namespace
+
+std::vector<int64_t> hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size,
+                             int64_t min_samples) {
+  knn_detail::check_matrix(X, "HDBSCAN");
+  const int64_t n = X.rows();
+  const int64_t ms = checked_min_samples(n, min_cluster_size, min_samples);
   if (n < 2) return std::vector<int64_t>(size_t(n), -1);
   const RowMatrixXd Xr = X;
   const knn_detail::NeighborTable knn = knn_detail::nearest_neighbors(Xr, ms, 2);
   std::vector<double> core2(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) core2[i] = knn.dist(i, ms - 1) * knn.dist(i, ms - 1);
-  std::vector<Edge> mst = mutual_reachability_mst(Xr, core2);
-  std::stable_sort(mst.begin(), mst.end(), [](const Edge& a, const Edge& b) { return a.w < b.w; });
-  return select_and_label(n, condense(n, mst, min_cluster_size));
+  return labels_from_mst(n, mutual_reachability_mst(Xr, core2), min_cluster_size);
 }
+
+namespace clustering_detail {
+
+std::vector<int64_t> hdbscan(const PairwiseDistances& D, int64_t min_cluster_size,
+                             int64_t min_samples) {
+  const int64_t n = D.size();
+  const int64_t ms = checked_min_samples(n, min_cluster_size, min_samples);
+  if (n < 2) return std::vector<int64_t>(size_t(n), -1);
+  std::vector<double> core(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) core[i] = D.kth_nearest(i, ms);
+  return labels_from_mst(
+      n, prim_mst<false>(n, core, [&](int32_t i, int32_t j) { return D.row(i)[j]; }),
+      min_cluster_size);
+}
+
+}  // namespace clustering_detail
 
 }  // namespace mutagen

@@ -16,10 +16,10 @@ namespace mutagen {
 // sparse) / max(sep, sparse), where n counts noise points too (so noise lowers the score, as in
 // hdbscan). As hdbscan, each MST vertex hangs from the lowest-index earlier vertex at an equal
 // (np.isclose) mutual reachability, which decides between tied MSTs. O(sum |C|^2 d) time, no n x n
-// matrix. Differences from hdbscan: the core distance is computed in log space (no overflow for
-// many features), clusters of one or two points use all their points as internal vertices (hdbscan
-// fails there). Throws mutagen::Error for a size mismatch, NaN/inf, labels < -1, or fewer than two
-// clusters.
+// matrix. Differences from hdbscan: the core distance is computed relative to the nearest distance
+// (no overflow for many features), clusters of one or two points use all their points as internal
+// vertices (hdbscan fails there). Throws mutagen::Error for a size mismatch, NaN/inf, labels < -1,
+// or fewer than two clusters.
 double dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels);
 
 }  // namespace mutagen

@@ -1,0 +1,159 @@
+// The shared pairwise distance table (distances.h) and the silhouette on it.
+#include "distances.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <string>
+
+#include "knn.h"
+#include "linalg.h"
+#include "mutagen/error.h"
+
+namespace mutagen::clustering_detail {
+namespace {
+
+using knn_detail::RowMatrixXd;
+constexpr int64_t kTile = 64;
+constexpr int kThreads = 2;
+
+// Copies the upper triangle into the lower one, tile by tile (a row of the upper triangle is a
+// column of the lower one: tiles keep both in cache).
+void mirror_upper(double* D, int64_t n) {
+  for (int64_t i0 = 0; i0 < n; i0 += kTile)
+    for (int64_t j0 = i0; j0 < n; j0 += kTile) {
+      const int64_t i1 = std::min(n, i0 + kTile), j1 = std::min(n, j0 + kTile);
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = std::max(j0, i + 1); j < j1; ++j) D[j * n + i] = D[i * n + j];
+    }
+  for (int64_t i = 0; i < n; ++i) D[i * n + i] = 0.0;
+}
+
+}  // namespace
+
+PairwiseDistances::PairwiseDistances(const Eigen::MatrixXd& X) {
+  knn_detail::check_matrix(X, "pairwise distances");
+  n_ = X.rows();
+  d_ = X.cols();
+  const int64_t n = n_, d = d_;
+  data_.reset(new double[size_t(n) * size_t(n)]);
+  double* D = data_.get();
+  const RowMatrixXd R = X;
+  if (d <= 32) {
+    // Exact differences. Row i of the upper triangle has n - 1 - i entries: rows i and n - 1 - i
+    // go together so that both threads get the same work.
+    knn_detail::parallel_for((n + 1) / 2, kThreads, [&](int64_t b, int64_t e) {
+      auto fill_row = [&](int64_t i) {
+        const double* xi = R.row(i).data();
+        double* out = D + i * n;
+        for (int64_t j = i + 1; j < n; ++j)
+          out[j] = std::sqrt(knn_detail::squared_distance(xi, R.row(j).data(), d));
+      };
+      for (int64_t p = b; p < e; ++p) {
+        fill_row(p);
+        if (n - 1 - p != p) fill_row(n - 1 - p);
+      }
+    });
+  } else {
+    // Upper triangle by row blocks: one double GEMM (libtorch's BLAS, threaded) per block.
+    const Eigen::VectorXd norms = R.rowwise().squaredNorm();
+    torch::NoGradGuard guard;
+    const torch::Tensor xt =
+        torch::from_blob(const_cast<double*>(R.data()), {n, d}, torch::kFloat64);
+    constexpr int64_t kBlock = 512;
+    for (int64_t r0 = 0; r0 < n; r0 += kBlock) {
+      const int64_t rows = std::min(kBlock, n - r0), cols = n - r0;
+      const torch::Tensor g = torch::mm(xt.narrow(0, r0, rows), xt.narrow(0, r0, cols).t());
+      const double* gp = g.data_ptr<double>();
+      knn_detail::parallel_for(rows, kThreads, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const double ni = norms(r0 + r);
+          double* out = D + (r0 + r) * n + r0;
+          const double* in = gp + r * cols;
+          for (int64_t c = r + 1; c < cols; ++c) {
+            const double nn = ni + norms(r0 + c);
+            const double v = nn - 2.0 * in[c];
+            // Close pairs lose their digits to cancellation (a duplicate would get a tiny positive
+            // distance, which DBCV's core distance would then take as the nearest): recompute
+            // those exactly. Rare: nearest neighbours are rarely that close.
+            out[c] = v > 1e-4 * nn ? std::sqrt(v)
+                                   : std::sqrt(knn_detail::squared_distance(
+                                         R.row(r0 + r).data(), R.row(r0 + c).data(), d));
+          }
+        }
+      });
+    }
+  }
+  mirror_upper(D, n);
+}
+
+double PairwiseDistances::kth_nearest(int64_t i, int64_t k) const {
+  if (k < 1 || k > n_)
+    throw Error("pairwise distances: neighbour rank " + std::to_string(k) + " out of [1, " +
+                std::to_string(n_) + "] (internal error)");
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (k > sorted_k_) {
+    const int64_t K = std::min(n_, std::max<int64_t>(k, 256));
+    std::vector<double> sorted(size_t(n_ * K));
+    knn_detail::parallel_for(n_, kThreads, [&](int64_t b, int64_t e) {
+      std::vector<double> buf(static_cast<size_t>(n_));
+      for (int64_t r = b; r < e; ++r) {
+        std::copy(row(r), row(r) + n_, buf.begin());
+        std::nth_element(buf.begin(), buf.begin() + (K - 1), buf.end());
+        std::sort(buf.begin(), buf.begin() + K);
+        std::copy(buf.begin(), buf.begin() + K, sorted.begin() + r * K);
+      }
+    });
+    sorted_ = std::move(sorted);
+    sorted_k_ = K;
+  }
+  return sorted_[size_t(i * sorted_k_ + k - 1)];
+}
+
+double silhouette_score(const PairwiseDistances& D, const std::vector<int64_t>& labels) {
+  const int64_t n = D.size();
+  check_labels(labels, n, "silhouette");
+  // Clusters renumbered 0..k-1 in increasing label order; noise gets slot k (summed, unused).
+  std::map<int64_t, int64_t> ids;
+  for (int64_t l : labels)
+    if (l >= 0) ids.emplace(l, 0);
+  int64_t k = 0;
+  for (auto& [label, id] : ids) id = k++;
+  std::vector<int32_t> slot(static_cast<size_t>(n));
+  std::vector<int64_t> sizes(static_cast<size_t>(k), 0);
+  int64_t clustered = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    slot[i] = labels[i] < 0 ? int32_t(k) : int32_t(ids[labels[i]]);
+    if (labels[i] >= 0) ++sizes[slot[i]], ++clustered;
+  }
+  if (k < 2 || k > clustered - 1)
+    throw Error("silhouette: " + std::to_string(k) + " cluster(s) among " +
+                std::to_string(clustered) +
+                " non-noise samples; expected 2 <= clusters <= samples - 1");
+  std::vector<double> s(static_cast<size_t>(n), 0.0);
+  knn_detail::parallel_for(n, kThreads, [&](int64_t b, int64_t e) {
+    std::vector<double> acc(static_cast<size_t>(k + 1));
+    for (int64_t i = b; i < e; ++i) {
+      const int32_t own = slot[i];
+      if (own == k || sizes[own] <= 1) continue;  // noise; a singleton scores 0
+      std::fill(acc.begin(), acc.end(), 0.0);
+      const double* r = D.row(i);
+      for (int64_t j = 0; j < n; ++j) acc[slot[j]] += r[j];
+      const double a = acc[own] / double(sizes[own] - 1);
+      double bmin = std::numeric_limits<double>::infinity();
+      for (int64_t l = 0; l < k; ++l)
+        if (l != own) bmin = std::min(bmin, acc[l] / double(sizes[l]));
+      const double m = std::max(a, bmin);
+      s[i] = m > 0.0 ? (bmin - a) / m : 0.0;
+    }
+  });
+  double total = 0.0;
+  for (int64_t i = 0; i < n; ++i)
+    if (slot[i] != k) total += s[i];
+  return total / double(clustered);
+}
+
+}  // namespace mutagen::clustering_detail

@@ -1,0 +1,165 @@
+// The shared pairwise distance table (distances.h) and everything computed on it must agree with
+// the direct versions: silhouette, HDBSCAN labels, DBCV; also the BLAS syrk/trmm helpers (GMM) and
+// DBCV's core distances without logs.
+#include "distances.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "linalg.h"
+#include "mutagen/clustering/dbcv.h"
+#include "mutagen/clustering/gmm.h"
+#include "mutagen/clustering/hdbscan.h"
+#include "mutagen/clustering/metrics.h"
+#include "mutagen/error.h"
+#include "mutagen/random.h"
+#include "umap_hdbscan_util.h"
+
+namespace {
+
+using mutagen::Rng;
+using mutagen::clustering_detail::PairwiseDistances;
+namespace cd = mutagen::clustering_detail;
+
+// k blobs in d dimensions, `per` points each, centres 6 apart along the axes.
+umap_hdbscan_test::Labelled blobs(int64_t k, int64_t d, int64_t per, uint64_t seed) {
+  Eigen::MatrixXd centers = Eigen::MatrixXd::Zero(k, d);
+  for (int64_t c = 0; c < k; ++c) centers(c, c % d) = 6.0 * double(c + 1);
+  return umap_hdbscan_test::blobs(centers, per, 1.0, seed);
+}
+
+TEST(PairwiseDistances, MatchBruteForceInBothPaths) {
+  for (int64_t d : {3, 40}) {
+    const auto data = blobs(3, d, 70, 1);
+    const PairwiseDistances D(data.X);
+    ASSERT_EQ(D.size(), data.X.rows());
+    EXPECT_EQ(D.dims(), d);
+    for (int64_t i = 0; i < D.size(); ++i) {
+      EXPECT_EQ(D(i, i), 0.0);
+      for (int64_t j = 0; j < D.size(); ++j) {
+        EXPECT_EQ(D(i, j), D(j, i));
+        const double exact = (data.X.row(i) - data.X.row(j)).norm();
+        EXPECT_NEAR(D(i, j), exact, 1e-9 * (1.0 + exact)) << d;
+      }
+    }
+    // kth_nearest counts the point itself: k = 1 is 0, then the sorted row.
+    for (int64_t i : {0, 17, 209}) {
+      std::vector<double> row(D.row(i), D.row(i) + D.size());
+      std::sort(row.begin(), row.end());
+      for (int64_t k : {1, 2, 5, 100, 210}) EXPECT_EQ(D.kth_nearest(i, k), row[k - 1]);
+    }
+    EXPECT_THROW(D.kth_nearest(0, 0), mutagen::Error);
+  }
+}
+
+TEST(PairwiseDistances, SilhouetteEqualsTheDirectOneWithNoise) {
+  for (int64_t d : {2, 10, 40}) {
+    auto data = blobs(4, d, 60, 2);
+    std::vector<int64_t> labels = data.y;
+    Rng rng(3);
+    for (auto& l : labels)
+      if (rng.uniform() < 0.1) l = -1;
+    labels[5] = 7;  // a singleton cluster scores 0
+    const PairwiseDistances D(data.X);
+    EXPECT_NEAR(cd::silhouette_score(D, labels), mutagen::silhouette_score(data.X, labels), 1e-12);
+    std::vector<int64_t> one(labels.size(), 0);
+    EXPECT_THROW(cd::silhouette_score(D, one), mutagen::Error);
+    EXPECT_THROW(cd::silhouette_score(D, std::vector<int64_t>(3, 0)), mutagen::Error);
+  }
+}
+
+TEST(PairwiseDistances, HdbscanAndDbcvEqualTheDirectOnes) {
+  // 2-d and 10-d (exact distances, as UMAP output) and 40-d (GEMM path, as PCA output).
+  for (int64_t d : {2, 10, 40}) {
+    const auto data = blobs(4, d, 80, 4);
+    const PairwiseDistances D(data.X);
+    for (int64_t mcs : {5, 10, 20, 40}) {
+      const std::vector<int64_t> a = mutagen::hdbscan(data.X, mcs);
+      const std::vector<int64_t> b = cd::hdbscan(D, mcs);
+      EXPECT_EQ(a, b) << "d " << d << " min_cluster_size " << mcs;
+      int64_t clusters = 0;
+      for (int64_t l : a) clusters = std::max(clusters, l + 1);
+      if (clusters >= 2) {
+        EXPECT_NEAR(cd::dbcv(D, a), mutagen::dbcv(data.X, a), 1e-6) << d;
+      }
+    }
+    EXPECT_NEAR(cd::dbcv(D, data.y), mutagen::dbcv(data.X, data.y), d > 32 ? 1e-6 : 1e-12);
+    EXPECT_EQ(cd::hdbscan(D, 7, 3), mutagen::hdbscan(data.X, 7, 3));
+    EXPECT_THROW(cd::hdbscan(D, 1), mutagen::Error);
+    EXPECT_THROW(cd::dbcv(D, std::vector<int64_t>(data.y.size(), 0)), mutagen::Error);
+  }
+}
+
+// core(i) = (sum_{j: d_ij > 0} d_ij^-D / (m - 1))^(-1/D) in log space (the previous code).
+std::vector<double> log_space_core(const Eigen::MatrixXd& P) {
+  const int64_t m = P.rows();
+  const double dims = double(P.cols());
+  std::vector<double> core(size_t(m), 0.0);
+  for (int64_t i = 0; i < m; ++i) {
+    std::vector<double> logs;
+    for (int64_t j = 0; j < m; ++j) {
+      const double d = (P.row(i) - P.row(j)).norm();
+      if (d > 0) logs.push_back(-dims * std::log(d));
+    }
+    if (logs.empty()) continue;
+    const double top = *std::max_element(logs.begin(), logs.end());
+    double s = 0;
+    for (double l : logs) s += std::exp(l - top);
+    core[i] = std::exp(-(top + std::log(s) - std::log(double(m - 1))) / dims);
+  }
+  return core;
+}
+
+TEST(Dbcv, CoreDistancesWithoutLogsEqualTheLogSpaceFormula) {
+  for (int64_t d : {1, 2, 7, 10, 33, 150}) {
+    const auto data = blobs(2, d, 40, 5);
+    Eigen::MatrixXd P = data.X;
+    // A duplicate: zero distances are left out. (Above 32 features dbcv(X) reads a float GEMM
+    // table, where a duplicate can be a tiny positive distance, before and after this change.)
+    if (d <= 32) P.row(3) = P.row(4);
+    const std::vector<double> fast = cd::all_points_core_distances(P);
+    const std::vector<double> slow = log_space_core(P);
+    ASSERT_EQ(fast.size(), slow.size());
+    // Above 32 features the distances come from a float table: 1e-6.
+    for (size_t i = 0; i < fast.size(); ++i)
+      EXPECT_NEAR(fast[i], slow[i], (d > 32 ? 1e-6 : 1e-12) * slow[i]) << d << " row " << i;
+  }
+  // One point, two identical points: no distinct neighbour, core 0.
+  EXPECT_EQ(cd::all_points_core_distances(Eigen::MatrixXd::Ones(1, 3))[0], 0.0);
+  EXPECT_EQ(cd::all_points_core_distances(Eigen::MatrixXd::Ones(2, 3))[1], 0.0);
+}
+
+TEST(Linalg, GramAndTimesUpperEqualEigenProducts) {
+  Rng rng(6);
+  for (int64_t n : {30, 2000})
+    for (int64_t d : {5, 48}) {
+      Eigen::MatrixXd W(n, d), U(d, d);
+      for (Eigen::Index i = 0; i < W.size(); ++i) W.data()[i] = rng.normal();
+      for (Eigen::Index i = 0; i < U.size(); ++i) U.data()[i] = rng.normal();
+      const Eigen::MatrixXd G = cd::gram(W), ref = W.transpose() * W;
+      EXPECT_LE((G - ref).cwiseAbs().maxCoeff(), 1e-10 * ref.cwiseAbs().maxCoeff()) << n << d;
+      EXPECT_EQ(G, G.transpose());
+      const Eigen::MatrixXd Uu = U.triangularView<Eigen::Upper>();
+      const Eigen::MatrixXd Y = cd::times_upper(W, U), yref = W * Uu;  // lower part ignored
+      EXPECT_LE((Y - yref).cwiseAbs().maxCoeff(), 1e-10 * yref.cwiseAbs().maxCoeff()) << n << d;
+    }
+}
+
+TEST(Gmm, FullAndTiedOnTheBlasPathRecoverBlobs) {
+  // 2000 x 48: large enough for syrk/trmm.
+  const auto data = blobs(3, 48, 700, 7);
+  for (auto cov : {mutagen::CovarianceType::Full, mutagen::CovarianceType::Tied}) {
+    const auto r =
+        mutagen::gaussian_mixture(data.X, mutagen::GmmOptions().k(3).covariance(cov).seed(2));
+    EXPECT_DOUBLE_EQ(umap_hdbscan_test::local_ari(r.labels, data.y), 1.0);
+    const auto again =
+        mutagen::gaussian_mixture(data.X, mutagen::GmmOptions().k(3).covariance(cov).seed(2));
+    EXPECT_EQ(r.labels, again.labels);
+    EXPECT_EQ(r.lower_bound, again.lower_bound);
+  }
+}
+
+}  // namespace
