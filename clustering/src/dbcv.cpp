@@ -57,19 +57,18 @@ template <class Dist>
 std::vector<double> core_distances(int64_t m, int64_t dims, const Dist& dist) {
   std::vector<double> core(size_t(m), 0.0);
   const double cut = std::pow(2.0, -80.0 / double(dims));
-  std::vector<double> q, acc;
+  std::vector<double> q, acc, row(static_cast<size_t>(m));
   for (int64_t i = 0; i < m; ++i) {
     double r = std::numeric_limits<double>::infinity();
-    for (int64_t j = 0; j < m; ++j) {
+    for (int64_t j = 0; j < m; ++j) {  // one gather of the row, then contiguous passes
       const double d = dist(i, j);
+      row[j] = d;
       if (d > 0 && d < r) r = d;
     }
     if (!std::isfinite(r)) continue;  // no distinct neighbour: 0 (hdbscan gives inf or nan)
     q.clear();
-    for (int64_t j = 0; j < m; ++j) {
-      const double d = dist(i, j);
-      if (d > 0 && r >= cut * d) q.push_back(r / d);
-    }
+    for (int64_t j = 0; j < m; ++j)
+      if (row[j] > 0 && r >= cut * row[j]) q.push_back(r / row[j]);
     acc.assign(q.size(), 1.0);
     for (int64_t e = dims; e > 0; e >>= 1) {  // acc = q^dims, bit by bit
       if (e & 1)
@@ -243,7 +242,11 @@ std::vector<double> all_points_core_distances(const Eigen::MatrixXd& P) {
   return core_distances(R.rows(), R.cols(), dist);
 }
 
-double dbcv(const PairwiseDistances& D, const std::vector<int64_t>& labels) {
+double dbcv(const Eigen::MatrixXd& X, const PairwiseDistances& D,
+            const std::vector<int64_t>& labels) {
+  if (X.rows() != D.size() || X.cols() != D.dims())
+    throw Error("DBCV: the distance table does not belong to the data (internal error)");
+  if (X.cols() <= 32) return mutagen::dbcv(X, labels);
   const int64_t n = D.size();
   const std::vector<std::vector<int64_t>> members = members_of(labels, n);
   std::vector<ClusterInfo> info;

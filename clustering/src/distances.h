@@ -59,9 +59,12 @@ double silhouette_score(const PairwiseDistances& D, const std::vector<int64_t>& 
 std::vector<int64_t> hdbscan(const PairwiseDistances& D, int64_t min_cluster_size,
                              int64_t min_samples = -1);
 
-// dbcv (dbcv.h) on the table (D.dims() is the dimension of the core distance). Same value as
-// dbcv(X) up to rounding (tested to 1e-9).
-double dbcv(const PairwiseDistances& D, const std::vector<int64_t>& labels);
+// dbcv (dbcv.h) of the rows of X, reading distances from D (D made from X) for more than 32
+// features; up to 32 dbcv(X, labels) itself, which computes the few-feature distances faster than
+// they can be gathered from the table (UMAP-2, 20 DBCVs: 6.5 s direct, 7.5 s on the table). Same
+// value as dbcv(X) up to rounding (tested to 1e-6: dbcv(X) reads a float table above 32 features).
+double dbcv(const Eigen::MatrixXd& X, const PairwiseDistances& D,
+            const std::vector<int64_t>& labels);
 
 // DBCV's all-points core distances of the rows of P (one cluster), dimension P.cols(): exposed
 // for the test against the log-space formula.

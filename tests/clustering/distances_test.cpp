@@ -83,13 +83,14 @@ TEST(PairwiseDistances, HdbscanAndDbcvEqualTheDirectOnes) {
       int64_t clusters = 0;
       for (int64_t l : a) clusters = std::max(clusters, l + 1);
       if (clusters >= 2) {
-        EXPECT_NEAR(cd::dbcv(D, a), mutagen::dbcv(data.X, a), 1e-6) << d;
+        EXPECT_NEAR(cd::dbcv(data.X, D, a), mutagen::dbcv(data.X, a), 1e-6) << d;
       }
     }
-    EXPECT_NEAR(cd::dbcv(D, data.y), mutagen::dbcv(data.X, data.y), d > 32 ? 1e-6 : 1e-12);
+    EXPECT_NEAR(cd::dbcv(data.X, D, data.y), mutagen::dbcv(data.X, data.y), d > 32 ? 1e-6 : 1e-12);
     EXPECT_EQ(cd::hdbscan(D, 7, 3), mutagen::hdbscan(data.X, 7, 3));
     EXPECT_THROW(cd::hdbscan(D, 1), mutagen::Error);
-    EXPECT_THROW(cd::dbcv(D, std::vector<int64_t>(data.y.size(), 0)), mutagen::Error);
+    EXPECT_THROW(cd::dbcv(data.X.topRows(10), D, data.y), mutagen::Error);
+    EXPECT_THROW(cd::dbcv(data.X, D, std::vector<int64_t>(data.y.size(), 0)), mutagen::Error);
   }
 }
 
