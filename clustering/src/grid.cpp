@@ -156,28 +156,10 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
     spdlog::warn("grid: {}", text);
   };
 
-  // Reductions: parse, drop the unavailable ones (with a note).
   std::vector<PipelineSpec> reductions;
-  for (const std::string& name : o.reductions()) {
-    PipelineSpec r = parse_pipeline(name + "+kmeans:2");
-    if (r.reduction == Reduction::Vae || r.reduction == Reduction::VaeClass) {
-      note("reduction " + name + " skipped: the VAE reductions are a later task");
-      continue;
-    }
-    if (r.reduction == Reduction::Umap && !umap_available()) {
-      note("reduction " + name + " skipped: UMAP is not available in this build yet");
-      continue;
-    }
-    reductions.push_back(r);
-  }
-  bool with_hdbscan = !o.min_cluster_sizes().empty();
-  if (with_hdbscan && !hdbscan_available()) {
-    note("HDBSCAN skipped: not available in this build yet");
-    with_hdbscan = false;
-  }
-  const bool with_dbcv = dbcv_available();
-  if (with_hdbscan && !with_dbcv)
-    note("DBCV not available in this build yet: HDBSCAN rows have no metric and are not ranked");
+  for (const std::string& name : o.reductions())
+    reductions.push_back(parse_pipeline(name + "+kmeans:2"));
+  const bool with_hdbscan = !o.min_cluster_sizes().empty();
   const std::vector<PipelineSpec> methods = clusterings(o, with_hdbscan);
 
   std::vector<int64_t> active;
@@ -185,6 +167,7 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
   for (bool t : o.thresholds()) any_threshold = any_threshold || t;
   if (any_threshold) active = active_features_from_means(feature_means(data));
 
+  VaeSet vaes(data, o.vae(), seed);
   Progress progress;
   // The VAEs take whole 28x28 images: never after thresholding (thesis 5.2).
   auto skipped = [](bool thr, const PipelineSpec& r) {
@@ -217,8 +200,10 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
           Eigen::MatrixXd Z;
           try {
             const auto t0 = Clock::now();
-            Z = reduce(Xs, base, rseed);
-            spdlog::debug("grid: {}: {} features ({:.2f} s)", where, Z.cols(), seconds_since(t0));
+            std::string info;
+            Z = reduce(Xs, base, rseed, &info, &vaes, cls, &positions);
+            spdlog::debug("grid: {}: {} features{}{} ({:.2f} s)", where, Z.cols(),
+                          info.empty() ? "" : ", ", info, seconds_since(t0));
           } catch (const Error& e) {
             note(where + " skipped: " + e.what());
             progress.done += static_cast<int64_t>(methods.size());
@@ -261,7 +246,7 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
                 labels = cluster(Z, spec, cseed);
                 row.fit_seconds = seconds_since(t0);
               }
-              const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv() && with_dbcv);
+              const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv());
               row.cluster_sizes = sc.sizes;
               row.noise = sc.noise;
               row.silhouette = sc.silhouette;

@@ -24,7 +24,7 @@ nlohmann::json number_or_null(double v) {
 }  // namespace
 
 ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& classes,
-                            const std::string& pipeline, uint64_t seed) {
+                            const std::string& pipeline, uint64_t seed, const VaeOptions& vae) {
   const PipelineSpec spec = parse_pipeline(pipeline);
   const std::string what = "clustering '" + pipeline + "'";
   const int64_t total = check_dataset(data, what);
@@ -47,6 +47,7 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
         {"fraction", kThresholdFraction},
         {"features_kept", active.size()}};
   }
+  VaeSet vaes(data, vae, seed);
   nlohmann::json per_class = nlohmann::json::object();
   for (int64_t cls : classes) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -59,7 +60,8 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
       if (X.rows() > 1 && (X.rowwise() - X.row(0)).cwiseAbs().maxCoeff() == 0.0)
         throw Error("all samples are identical after preprocessing; nothing to cluster");
       std::string info;
-      const Eigen::MatrixXd Z = reduce(X, spec, reduction_seed(seed, cls), &info);
+      const Eigen::MatrixXd Z =
+          reduce(X, spec, reduction_seed(seed, cls), &info, &vaes, cls, &positions);
       d["features"] = Z.cols();
       if (!info.empty()) d["reduction"] = info;
       const uint64_t cseed = clustering_seed(seed, cls);
@@ -93,8 +95,7 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
         if (spec.k > 0) d["k"] = spec.k;
         if (spec.method == ClusteringMethod::Hdbscan) d["min_cluster_size"] = spec.min_cluster_size;
       }
-      if (!auto_k)
-        best_scores = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv() && dbcv_available());
+      if (!auto_k) best_scores = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv());
       const Scores& sc = best_scores;
       d["clusters"] = sc.sizes.size();
       d["cluster_sizes"] = sc.sizes;

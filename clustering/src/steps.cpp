@@ -1,9 +1,16 @@
 #include "steps.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
 #include "linalg.h"
+#include "mutagen/clustering/dbcv.h"
+#include "mutagen/clustering/hdbscan.h"
 #include "mutagen/clustering/kmeans.h"
 #include "mutagen/clustering/metrics.h"
 #include "mutagen/clustering/pca.h"
+#include "mutagen/clustering/umap.h"
 #include "mutagen/error.h"
 #include "mutagen/random.h"
 
@@ -16,8 +23,72 @@ uint64_t clustering_seed(uint64_t seed, int64_t cls) {
   return derive_seed(derive_seed(seed, static_cast<uint64_t>(cls)), 2);
 }
 
+Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed) {
+  // SPEC 2.1: n_neighbors 15 (umap-learn's default), min_dist 0.1.
+  return umap_embed(X, UmapOptions().n_components(components).n_neighbors(15).seed(seed));
+}
+
+std::vector<int64_t> run_hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size) {
+  return hdbscan(X, min_cluster_size, -1);  // min_samples = min_cluster_size, as R's minPts
+}
+
+double run_dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
+  return dbcv(X, labels);
+}
+
+VaeSet::VaeSet(const Dataset& data, VaeOptions options, uint64_t seed)
+    : data_(data), options_(std::move(options)), seed_(seed) {}
+
+const VaeEncoder& VaeSet::encoder(const PipelineSpec& spec, int64_t cls,
+                                  const std::vector<int64_t>& positions) {
+  auto describe = [&](const std::string& what, int64_t images, const VaeReport& r) {
+    return what + " (" + std::to_string(options_.latent_dim()) + "-d latent, " +
+           std::to_string(images) + " images, " + std::to_string(options_.epochs()) + " epochs" +
+           (r.from_cache ? ", from the cache" : "") + ")";
+  };
+  VaeReport report;
+  if (spec.reduction == Reduction::Vae) {
+    // A VAE that cannot be trained fails once, not once per class and scaling.
+    if (!all_error_.empty()) throw Error(all_error_);
+    if (!all_) {
+      // One seed for every class: the all-class VAE must not depend on the class.
+      VaeOptions o = options_;
+      o.seed(derive_seed(seed_, 0x766165));
+      const int64_t n = data_.images.size(0);
+      spdlog::debug("vae: the all-class VAE ({} images)", n);
+      try {
+        all_ = std::make_unique<VaeEncoder>(VaeEncoder::fit(data_.images, o, &report));
+      } catch (const Error& e) {
+        all_error_ = e.what();
+        throw;
+      }
+      all_description_ = describe("all-class VAE", n, report);
+    }
+    description_ = all_description_;
+    return *all_;
+  }
+  if (spec.reduction != Reduction::VaeClass)
+    throw Error("VaeSet: not a VAE reduction (internal error)");
+  auto it = per_class_.find(cls);
+  if (it == per_class_.end()) {
+    VaeOptions o = options_;
+    o.seed(reduction_seed(seed_, cls));
+    const torch::Tensor idx = torch::tensor(positions, torch::kInt64);
+    spdlog::debug("vae: the VAE of class {} ({} images)", cls, positions.size());
+    VaeEncoder e = VaeEncoder::fit(data_.images.index_select(0, idx), o, &report);
+    it = per_class_
+             .emplace(cls, std::make_pair(std::move(e),
+                                          describe("VAE of class " + std::to_string(cls),
+                                                   static_cast<int64_t>(positions.size()), report)))
+             .first;
+  }
+  description_ = it->second.second;
+  return it->second.first;
+}
+
 Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint64_t seed,
-                       std::string* info) {
+                       std::string* info, VaeSet* vaes, int64_t cls,
+                       const std::vector<int64_t>* positions) {
   switch (spec.reduction) {
     case Reduction::Raw:
       return X;
@@ -33,9 +104,22 @@ Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint6
     case Reduction::Umap:
       return run_umap(X, spec.umap_components, seed);
     case Reduction::Vae:
-    case Reduction::VaeClass:
-      throw Error("reduction " + spec.reduction_name() +
-                  ": the VAE reductions are not implemented yet (planned)");
+    case Reduction::VaeClass: {
+      if (!vaes || !positions)
+        throw Error("reduction " + spec.reduction_name() + ": no VAE set given (internal error)");
+      const double lo = X.minCoeff(), hi = X.maxCoeff();
+      if (!(hi > lo))
+        throw Error("reduction " + spec.reduction_name() +
+                    ": every pixel value is the same after scaling; nothing to encode");
+      using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+      RowMajorF unit = ((X.array() - lo) / (hi - lo)).cwiseMax(0.0).cwiseMin(1.0).cast<float>();
+      const torch::Tensor images =
+          torch::from_blob(unit.data(), {unit.rows(), unit.cols()}, torch::kFloat32);
+      const VaeEncoder& encoder = vaes->encoder(spec, cls, *positions);
+      Eigen::MatrixXd Z = encoder.encode(images);
+      if (info) *info = vaes->description();
+      return Z;
+    }
   }
   throw Error("reduction: unknown (internal error)");
 }

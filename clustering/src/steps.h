@@ -5,10 +5,14 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "mutagen/clustering/pipeline_spec.h"
+#include "mutagen/clustering/vae.h"
+#include "mutagen/dataset.h"
 
 namespace mutagen::clustering_detail {
 
@@ -16,21 +20,44 @@ namespace mutagen::clustering_detail {
 uint64_t reduction_seed(uint64_t seed, int64_t cls);
 uint64_t clustering_seed(uint64_t seed, int64_t cls);
 
-// Applies the reduction of `spec` (raw, PCA, UMAP). Throws mutagen::Error for the VAE reductions
-// (vae.h is not wired in yet). *info (optional) receives e.g. "168 components, 0.95 of the
-// variance".
+// The VAEs of one clustering run (thesis 4.2.2): "vae" is one VAE trained on every image of the
+// data set, "vae-class" one per class trained on that class's images. Each is trained on first use
+// (or loaded from options.cache_dir()) and then shared by every scaling and clustering. Seeds
+// derive from the run's seed (options.seed() is not used): the all-class VAE is the same for every
+// class.
+class VaeSet {
+ public:
+  VaeSet(const Dataset& data, VaeOptions options, uint64_t seed);
+  // The encoder for spec.reduction (Vae or VaeClass) and class `cls` (samples `positions`).
+  const VaeEncoder& encoder(const PipelineSpec& spec, int64_t cls,
+                            const std::vector<int64_t>& positions);
+  // "all-class VAE (60000 images, 30 epochs, cached)"-style description of the last encoder().
+  const std::string& description() const { return description_; }
+
+ private:
+  const Dataset& data_;
+  VaeOptions options_;
+  uint64_t seed_;
+  std::unique_ptr<VaeEncoder> all_;
+  std::string all_description_, all_error_;
+  std::map<int64_t, std::pair<VaeEncoder, std::string>> per_class_;
+  std::string description_;
+};
+
+// Applies the reduction of `spec` to the scaled features X of class `cls`. The VAE reductions need
+// `vaes` and the class's sample positions; their input is X mapped into [0, 1] by one affine map
+// (X's global minimum and maximum), so the none, scale255 and normalisation scalings all give the
+// VAE exactly the images it was trained on (bytes / 255), and standard/minmax keep their per-pixel
+// weighting. *info (optional) receives e.g. "168 components, 0.95 of the variance".
 Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint64_t seed,
-                       std::string* info = nullptr);
+                       std::string* info = nullptr, VaeSet* vaes = nullptr, int64_t cls = -1,
+                       const std::vector<int64_t>* positions = nullptr);
 
 // Runs the clustering of `spec` with a fixed k (spec.k > 0 for KMeans/agglomerative/GMM). Labels
 // are canonical: 0.. in order of first appearance, -1 = noise.
 std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec, uint64_t seed);
 
 // UMAP, HDBSCAN, DBCV (umap.h, hdbscan.h, dbcv.h), with the parameters SPEC 2.1 fixes.
-// *_available() are the switches the grid consults to skip a method with a note (all true now).
-bool umap_available();
-bool hdbscan_available();
-bool dbcv_available();
 Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed);
 std::vector<int64_t> run_hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size);
 double run_dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels);

@@ -87,8 +87,8 @@ torch::Tensor as_images(const torch::Tensor& t, const std::string& what) {
                   (s.size() == 2 && s[1] == kSide * kSide);
   if (!ok)
     throw Error("vae: " + what + " has shape " + shape_of(t) +
-                ": the VAE needs whole 28x28 images ([N,1,28,28], [N,28,28] or [N,784]), so it "
-                "cannot follow thresholding");
+                ": the VAE (thesis Table 5.1) takes whole 28x28 images ([N,1,28,28], [N,28,28] "
+                "or [N,784]); thresholded or other-sized images cannot be encoded");
   if (s[0] == 0) throw Error("vae: " + what + " is empty (no images)");
   torch::Tensor x = t.detach().to(torch::kCPU, torch::kFloat32).reshape({-1, 1, kSide, kSide});
   x = x.contiguous();
@@ -148,6 +148,8 @@ std::vector<double> train(ConvVae& model, const torch::Tensor& x, const VaeOptio
   namespace F = torch::nn::functional;
   const auto bce_sum = F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum);
   std::vector<double> losses;
+  const auto first = std::chrono::steady_clock::now();
+  auto last_log = first;
   model->train();
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     const auto start = std::chrono::steady_clock::now();
@@ -176,6 +178,14 @@ std::vector<double> train(ConvVae& model, const torch::Tensor& x, const VaeOptio
                   std::to_string(epoch + 1) + " (try a smaller learning_rate)");
     spdlog::debug("vae: epoch {}/{}: loss {:.3f} per image ({:.2f} s)", epoch + 1, o.epochs(),
                   losses.back(), seconds_since(start));
+    if (seconds_since(last_log) >= 10.0 || epoch + 1 == o.epochs()) {
+      last_log = std::chrono::steady_clock::now();
+      const double elapsed = seconds_since(first);
+      const double eta =
+          elapsed / static_cast<double>(epoch + 1) * static_cast<double>(o.epochs() - epoch - 1);
+      spdlog::info("vae: epoch {}/{}, loss {:.1f} per image, elapsed {:.0f} s, ETA {:.0f} s",
+                   epoch + 1, o.epochs(), losses.back(), elapsed, eta);
+    }
   }
   model->eval();
   return losses;
@@ -248,11 +258,15 @@ Eigen::MatrixXd encode_means(ConvVae& model, const torch::Tensor& x) {
 
 }  // namespace
 
-Eigen::MatrixXd vae_embed(const torch::Tensor& train_images, const torch::Tensor& encode_images,
-                          const VaeOptions& options, VaeReport* report) {
+struct VaeEncoder::Impl {
+  ConvVae model{nullptr};
+  int64_t latent = 0;
+};
+
+VaeEncoder VaeEncoder::fit(const torch::Tensor& train_images, const VaeOptions& options,
+                           VaeReport* report) {
   check_options(options);
   const torch::Tensor train_x = as_images(train_images, "training images");
-  const torch::Tensor encode_x = as_images(encode_images, "images to encode");
   VaeReport local;
   VaeReport& r = report ? *report : local;
   r = VaeReport{};
@@ -290,12 +304,36 @@ Eigen::MatrixXd vae_embed(const torch::Tensor& train_images, const torch::Tensor
     } else {
       spdlog::info("vae: reusing {}", r.cache_file);
     }
-    return encode_means(model, encode_x);
+    VaeEncoder encoder;
+    encoder.impl_ = std::make_shared<Impl>();
+    encoder.impl_->model = model;
+    encoder.impl_->latent = options.latent_dim();
+    return encoder;
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
     throw Error(std::string("vae: torch failed: ") + message_of(e));
   }
+}
+
+Eigen::MatrixXd VaeEncoder::encode(const torch::Tensor& images) const {
+  if (!impl_) throw Error("vae: encode() on an encoder that was not fitted (use VaeEncoder::fit)");
+  const torch::Tensor x = as_images(images, "images to encode");
+  try {
+    return encode_means(impl_->model, x);
+  } catch (const std::exception& e) {
+    throw Error(std::string("vae: torch failed: ") + message_of(e));
+  }
+}
+
+int64_t VaeEncoder::latent_dim() const { return impl_ ? impl_->latent : 0; }
+
+Eigen::MatrixXd vae_embed(const torch::Tensor& train_images, const torch::Tensor& encode_images,
+                          const VaeOptions& options, VaeReport* report) {
+  // Check both inputs before spending minutes on training.
+  check_options(options);
+  as_images(encode_images, "images to encode");
+  return VaeEncoder::fit(train_images, options, report).encode(encode_images);
 }
 
 }  // namespace mutagen

@@ -1,11 +1,13 @@
 // `mutagen cluster --images F --labels F [--classes 0,5,7] [--grid thesis | --pipeline P] --seed S
-//  --out clusters.json [--table results.csv] [--ranking ranking.csv] [--family silhouette|dbcv]`:
+//  --out clusters.json [--table results.csv] [--ranking ranking.csv] [--family silhouette|dbcv]
+//  [--vae-epochs N] [--cache-dir D | --no-cache]`:
 // per-class clustering of a data set (SPEC 2.1). With --pipeline, one named pipeline; with --grid,
 // the thesis's grid, its results table, the rank scoring and the cluster file of the best
-// combination.
+// combination. Trained VAEs are cached between runs (keyed by the training images and options).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -31,7 +33,22 @@ struct ClusterArgs {
   std::vector<int64_t> classes;
   uint64_t seed = 0;
   int64_t num_classes = 10;
+  std::string cache_dir;
+  bool no_cache = false;
+  int64_t vae_epochs = VaeOptions().epochs();
 };
+
+// Where trained VAEs are kept between runs: --cache-dir, else $XDG_CACHE_HOME/mutagen/vae, else
+// ~/.cache/mutagen/vae, else none.
+std::string vae_cache_dir(const ClusterArgs& a) {
+  if (a.no_cache) return "";
+  if (!a.cache_dir.empty()) return a.cache_dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/mutagen/vae";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.cache/mutagen/vae";
+  return "";
+}
 
 // "train-images-idx3-ubyte.gz" -> "train".
 std::string default_name(const std::string& images) {
@@ -68,16 +85,20 @@ void run_cluster(const ClusterArgs& a) {
       throw Error("--classes: class " + std::to_string(c) + " out of range; expected 0.." +
                   std::to_string(a.num_classes - 1));
 
+  if (a.vae_epochs < 1)
+    throw Error("--vae-epochs " + std::to_string(a.vae_epochs) + ": expected at least 1");
+  const VaeOptions vae = VaeOptions().epochs(a.vae_epochs).cache_dir(vae_cache_dir(a));
+
   if (a.grid.empty()) {
     const std::string pipeline = a.pipeline.empty() ? kDefaultPipeline : a.pipeline;
-    const ClusterFile file = cluster_dataset(data, classes, pipeline, a.seed);
+    const ClusterFile file = cluster_dataset(data, classes, pipeline, a.seed, vae);
     file.save(a.out);
     std::cout << "clusters: " << file.pipeline << " on " << classes.size() << " class(es) of '"
               << data.name << "' -> " << a.out << "\n";
     return;
   }
 
-  const GridOptions options = GridOptions::preset(a.grid);
+  const GridOptions options = GridOptions::preset(a.grid).vae(vae);
   const GridResult grid = run_grid(data, classes, options, a.seed);
   if (!a.table.empty()) write_file_atomic(a.table, grid.table_csv());
   if (!a.ranking.empty()) {
@@ -89,7 +110,7 @@ void run_cluster(const ClusterArgs& a) {
     throw Error("grid '" + a.grid + "': no " + a.family +
                 "-ranked combination passed the filter (see --table); nothing to write to " +
                 a.out);
-  ClusterFile file = cluster_dataset(data, classes, ranking.best, a.seed);
+  ClusterFile file = cluster_dataset(data, classes, ranking.best, a.seed, vae);
   // The re-run must reproduce the grid's rows (same code and seeds).
   for (const GridRow& row : grid.rows) {
     if (row.combination != ranking.best) continue;
@@ -146,6 +167,13 @@ void add_cluster_command(CLI::App& app, int& exit_code) {
                   "data set name in the cluster file (default: from --images)");
   cmd->add_option("--num-classes", args->num_classes, "number of classes of the data set")
       ->capture_default_str();
+  cmd->add_option("--vae-epochs", args->vae_epochs,
+                  "training epochs of the VAE reductions (vae, vae-class; the thesis used 100)")
+      ->capture_default_str();
+  cmd->add_option("--cache-dir", args->cache_dir,
+                  "folder for trained VAEs (default $XDG_CACHE_HOME/mutagen/vae or "
+                  "~/.cache/mutagen/vae)");
+  cmd->add_flag("--no-cache", args->no_cache, "train the VAEs afresh and keep nothing");
   cmd->callback([args, &exit_code] {
     try {
       run_cluster(*args);

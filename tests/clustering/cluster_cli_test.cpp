@@ -69,8 +69,8 @@ TEST_F(ClusterCli, PipelineWritesTheClusterFile) {
 
 TEST_F(ClusterCli, GridWritesTableRankingAndBestClusters) {
   const CliRun r = cli(dir_, io_ + " --classes 0,1 --grid quick --seed 1 --out '" + dir_ +
-                              "/best.json' --table '" + dir_ + "/results.csv' --ranking '" + dir_ +
-                              "/ranking.csv'");
+                                 "/best.json' --table '" + dir_ + "/results.csv' --ranking '" +
+                                 dir_ + "/ranking.csv'");
   ASSERT_EQ(r.code, 0) << r.err;
   const ClusterFile f = ClusterFile::load(dir_ + "/best.json");
   const nlohmann::json ranking = read_json(dir_ + "/ranking.json");
@@ -107,4 +107,32 @@ TEST_F(ClusterCli, BadInputExitsWithTwo) {
   r = cli(dir_, io_ + " --classes 1 --pipeline kmeans:50" + out);  // k > samples
   EXPECT_EQ(r.code, 2);
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/x.json"));
+}
+
+TEST_F(ClusterCli, VaePipelineTrainsOnceAndReusesTheCache) {
+  // 28x28 images (the VAE's input size): image_groups blown up by nearest neighbour.
+  const torch::Tensor big = torch::upsample_nearest2d(data_.images, {28, 28});
+  write_idx(dir_ + "/big-images-idx3-ubyte",
+            big.mul(255.0).round().to(torch::kUInt8).reshape({-1, 28, 28}).contiguous());
+  const std::string io = "--images '" + dir_ + "/big-images-idx3-ubyte' --labels '" + dir_ +
+                         "/train-labels-idx1-ubyte' --num-classes 3 --classes 0,2";
+  const std::string cache = dir_ + "/vae-cache";
+  const std::string common = io + " --pipeline scale255+vae+kmeans:2 --vae-epochs 2 --cache-dir '" +
+                             cache + "' --out '" + dir_;
+  CliRun r = cli(dir_, common + "/a.json'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("training"), std::string::npos) << r.err;
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cache)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);  // one all-class VAE for both classes
+  r = cli(dir_, common + "/b.json'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("reusing"), std::string::npos) << r.err;
+  const ClusterFile a = ClusterFile::load(dir_ + "/a.json"),
+                    b = ClusterFile::load(dir_ + "/b.json");
+  EXPECT_EQ(a.for_class(2).labels, b.for_class(2).labels);
+  EXPECT_EQ(a.details["classes"]["0"]["features"], 10);
+  r = cli(dir_, io + " --pipeline vae+kmeans:2 --vae-epochs 0 --out '" + dir_ + "/c.json'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--vae-epochs"), std::string::npos) << r.err;
 }

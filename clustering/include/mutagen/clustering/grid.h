@@ -14,6 +14,7 @@
 
 #include "mutagen/clustering/pipeline_spec.h"
 #include "mutagen/clustering/ranking.h"
+#include "mutagen/clustering/vae.h"
 #include "mutagen/dataset.h"
 
 namespace mutagen {
@@ -35,6 +36,9 @@ struct GridOptions {
   // HDBSCAN min_cluster_size 10..200 step 10 (SPEC 2.1; the thesis's 71 clusterings suggest step 5
   // from 10, which is grid "thesis-fine").
   TORCH_ARG(std::vector<int64_t>, min_cluster_sizes) = range(10, 200, 10);
+  // Training of the VAE reductions (epochs, cache_dir, ...; seed() unused: derived from the grid's
+  // seed). Without a cache_dir each VAE is still trained only once per run.
+  TORCH_ARG(VaeOptions, vae) = VaeOptions();
 
  public:  // (TORCH_ARG leaves the access at private)
   // Presets: "thesis" (the defaults above), "thesis-fine" (HDBSCAN step 5), "peer" (the Python
@@ -85,8 +89,10 @@ struct GridResult {
   std::string ranking_csv() const;
 };
 
-// Runs the grid on the samples of `classes` (images as bytes 0..255). Reductions that are not
-// available (VAE; UMAP/HDBSCAN/DBCV until linked) are skipped with a logged note; a clustering that
+// Runs the grid on the samples of `classes` (images as bytes 0..255). The VAE reductions train one
+// VAE on all images of `data` and one per class (or load them from o.vae().cache_dir()); a
+// reduction that fails on a class (e.g. a VAE on images that are not 28x28) is skipped with a
+// note; a clustering that
 // fails on some data (e.g. a GMM covariance that is not positive definite) gives a row with verdict
 // "failed". Progress with an ETA is logged (spdlog info). Throws mutagen::Error for bad
 // data/classes.

@@ -17,6 +17,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,23 @@ struct VaeReport {
   std::vector<double> epoch_loss;
   bool from_cache = false;  // the weights were loaded, not trained
   std::string cache_file;   // "" without a cache_dir
+};
+
+// A trained VAE's encoder: fit once (or load from the cache), then encode any number of image sets
+// (the clustering grid encodes every class under every scaling with one all-class VAE).
+class VaeEncoder {
+ public:
+  // Trains a VAE on `train_images` (or loads it from options.cache_dir()). Logs progress with an
+  // ETA. Same checks and errors as vae_embed().
+  static VaeEncoder fit(const torch::Tensor& train_images, const VaeOptions& options = {},
+                        VaeReport* report = nullptr);
+  // Latent means of `images` ([N, latent_dim]); same image formats as for training.
+  Eigen::MatrixXd encode(const torch::Tensor& images) const;
+  int64_t latent_dim() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
 };
 
 // Trains a VAE on `train_images` (or loads it from the cache) and returns the latent means of
