@@ -209,6 +209,8 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
             progress.done += static_cast<int64_t>(methods.size());
             continue;
           }
+          // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and DBCVs.
+          const std::unique_ptr<PairwiseDistances> dist = distance_table(Z);
           // One agglomerative tree per linkage, cut at every k.
           std::map<Linkage, std::pair<Dendrogram, double>> trees;
           for (PipelineSpec spec : methods) {
@@ -243,10 +245,10 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
                 labels = it->second.first.cut(spec.k);
                 row.fit_seconds = it->second.second + seconds_since(tc);
               } else {
-                labels = cluster(Z, spec, cseed);
+                labels = cluster(Z, spec, cseed, dist.get());
                 row.fit_seconds = seconds_since(t0);
               }
-              const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv());
+              const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv(), dist.get());
               row.cluster_sizes = sc.sizes;
               row.noise = sc.noise;
               row.silhouette = sc.silhouette;

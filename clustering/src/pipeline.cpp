@@ -65,6 +65,7 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
       d["features"] = Z.cols();
       if (!info.empty()) d["reduction"] = info;
       const uint64_t cseed = clustering_seed(seed, cls);
+      const std::unique_ptr<PairwiseDistances> dist = distance_table(Z);
       std::vector<int64_t> labels;
       Scores best_scores;
       const bool auto_k = spec.method == ClusteringMethod::KMeans && spec.k == 0;
@@ -78,8 +79,8 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
         for (int64_t k = 2; k <= std::min<int64_t>(5, n - 1); ++k) {
           PipelineSpec s = spec;
           s.k = k;
-          std::vector<int64_t> l = cluster(Z, s, cseed);
-          const Scores sc = score(Z, l, true, false);
+          std::vector<int64_t> l = cluster(Z, s, cseed, dist.get());
+          const Scores sc = score(Z, l, true, false, dist.get());
           candidates.push_back({{"k", k}, {"silhouette", number_or_null(sc.silhouette)}});
           if (std::isfinite(sc.silhouette) && sc.silhouette > best) {
             best = sc.silhouette;
@@ -91,11 +92,11 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
         d["auto_k"] = candidates;
         if (labels.empty()) throw Error("kmeans:auto found no k in 2..5 with two or more clusters");
       } else {
-        labels = cluster(Z, spec, cseed);
+        labels = cluster(Z, spec, cseed, dist.get());
         if (spec.k > 0) d["k"] = spec.k;
         if (spec.method == ClusteringMethod::Hdbscan) d["min_cluster_size"] = spec.min_cluster_size;
       }
-      if (!auto_k) best_scores = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv());
+      if (!auto_k) best_scores = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv(), dist.get());
       const Scores& sc = best_scores;
       d["clusters"] = sc.sizes.size();
       d["cluster_sizes"] = sc.sizes;

@@ -29,11 +29,12 @@ Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t 
 }
 
 std::vector<int64_t> run_hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size) {
-  return hdbscan(X, min_cluster_size, -1);  // min_samples = min_cluster_size, as R's minPts
+  return mutagen::hdbscan(X, min_cluster_size,
+                          -1);  // min_samples = min_cluster_size, as R's minPts
 }
 
 double run_dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
-  return dbcv(X, labels);
+  return mutagen::dbcv(X, labels);
 }
 
 VaeSet::VaeSet(const Dataset& data, VaeOptions options, uint64_t seed)
@@ -124,7 +125,13 @@ Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint6
   throw Error("reduction: unknown (internal error)");
 }
 
-std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec, uint64_t seed) {
+std::unique_ptr<PairwiseDistances> distance_table(const Eigen::MatrixXd& Z) {
+  if (!PairwiseDistances::affordable(Z.rows())) return nullptr;
+  return std::make_unique<PairwiseDistances>(Z);
+}
+
+std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec, uint64_t seed,
+                             const PairwiseDistances* D) {
   switch (spec.method) {
     case ClusteringMethod::KMeans:
       if (spec.k < 1) throw Error("kmeans: k must be set (internal error)");
@@ -136,20 +143,22 @@ std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec,
           gaussian_mixture(Z, GmmOptions().k(spec.k).covariance(spec.covariance).seed(seed))
               .labels);
     case ClusteringMethod::Hdbscan:
-      return canonical_labels(run_hdbscan(Z, spec.min_cluster_size));
+      return canonical_labels(D ? hdbscan(*D, spec.min_cluster_size, -1)
+                                : run_hdbscan(Z, spec.min_cluster_size));
   }
   throw Error("clustering: unknown method (internal error)");
 }
 
 Scores score(const Eigen::MatrixXd& Z, const std::vector<int64_t>& labels, bool silhouette,
-             bool dbcv) {
+             bool dbcv, const PairwiseDistances* D) {
   Scores s;
   s.sizes = cluster_sizes(labels, &s.noise);
   const int64_t clustered = static_cast<int64_t>(labels.size()) - s.noise;
   const int64_t k = static_cast<int64_t>(s.sizes.size());
   if (k < 2 || k > clustered - 1) return s;  // every metric undefined
-  if (silhouette) s.silhouette = silhouette_score(Z, labels);
-  if (dbcv) s.dbcv = run_dbcv(Z, labels);
+  if (silhouette)
+    s.silhouette = D ? silhouette_score(*D, labels) : mutagen::silhouette_score(Z, labels);
+  if (dbcv) s.dbcv = D ? clustering_detail::dbcv(Z, *D, labels) : run_dbcv(Z, labels);
   s.calinski_harabasz = calinski_harabasz_score(Z, labels);
   s.davies_bouldin = davies_bouldin_score(Z, labels);
   return s;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "distances.h"
 #include "mutagen/clustering/pipeline_spec.h"
 #include "mutagen/clustering/vae.h"
 #include "mutagen/dataset.h"
@@ -54,8 +55,11 @@ Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint6
                        const std::vector<int64_t>* positions = nullptr);
 
 // Runs the clustering of `spec` with a fixed k (spec.k > 0 for KMeans/agglomerative/GMM). Labels
-// are canonical: 0.. in order of first appearance, -1 = noise.
-std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec, uint64_t seed);
+// are canonical: 0.. in order of first appearance, -1 = noise. D (optional): Z's distance table,
+// which HDBSCAN then reads instead of computing distances (cluster_dataset() and the grid both pass
+// it when affordable, so a grid row and the pipeline run alone take the same path).
+std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec, uint64_t seed,
+                             const PairwiseDistances* D = nullptr);
 
 // UMAP, HDBSCAN, DBCV (umap.h, hdbscan.h, dbcv.h), with the parameters SPEC 2.1 fixes.
 Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed);
@@ -72,7 +76,10 @@ struct Scores {
   std::vector<int64_t> sizes;  // cluster sizes by id, noise excluded
   int64_t noise = 0;
 };
+// D (optional): Z's distance table, read by the silhouette and DBCV.
 Scores score(const Eigen::MatrixXd& Z, const std::vector<int64_t>& labels, bool silhouette,
-             bool dbcv);
+             bool dbcv, const PairwiseDistances* D = nullptr);
+// Z's distance table when it fits in memory (PairwiseDistances::affordable), else null.
+std::unique_ptr<PairwiseDistances> distance_table(const Eigen::MatrixXd& Z);
 
 }  // namespace mutagen::clustering_detail
