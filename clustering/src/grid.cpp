@@ -4,13 +4,13 @@
 
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <sstream>
+#include <thread>
 
 #include "class_data.h"
 #include "csv.h"
+#include "grid_fits.h"
 #include "linalg.h"
-#include "mutagen/clustering/agglomerative.h"
 #include "mutagen/clustering/threshold.h"
 #include "mutagen/error.h"
 #include "steps.h"
@@ -105,20 +105,6 @@ std::vector<PipelineSpec> clusterings(const GridOptions& o, bool with_hdbscan) {
   return out;
 }
 
-std::string params_text(const PipelineSpec& s) {
-  switch (s.method) {
-    case ClusteringMethod::KMeans:
-      return "k=" + std::to_string(s.k);
-    case ClusteringMethod::Agglomerative:
-      return "k=" + std::to_string(s.k) + " linkage=" + to_string(s.linkage);
-    case ClusteringMethod::Gmm:
-      return "k=" + std::to_string(s.k) + " covariance=" + to_string(s.covariance);
-    case ClusteringMethod::Hdbscan:
-      return "min_cluster_size=" + std::to_string(s.min_cluster_size);
-  }
-  return "";
-}
-
 struct Progress {
   int64_t total = 0, done = 0;
   Clock::time_point start = Clock::now(), last_log = Clock::now();
@@ -168,6 +154,9 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
   if (any_threshold) active = active_features_from_means(feature_means(data));
 
   VaeSet vaes(data, o.vae(), seed);
+  const int threads = o.threads() > 0
+                          ? static_cast<int>(o.threads())
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   Progress progress;
   // The VAEs take whole 28x28 images: never after thresholding (thesis 5.2).
   auto skipped = [](bool thr, const PipelineSpec& r) {
@@ -211,61 +200,21 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
           }
           // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and DBCVs.
           const std::unique_ptr<PairwiseDistances> dist = distance_table(Z);
-          // One agglomerative tree per linkage, cut at every k.
-          std::map<Linkage, std::pair<Dendrogram, double>> trees;
-          for (PipelineSpec spec : methods) {
+          std::vector<PipelineSpec> specs = methods;
+          for (PipelineSpec& spec : specs) {
             spec.threshold = base.threshold;
             spec.scaling = base.scaling;
             spec.reduction = base.reduction;
             spec.pca_variance = base.pca_variance;
             spec.pca_components = base.pca_components;
             spec.umap_components = base.umap_components;
-            GridRow row;
-            row.cls = cls;
-            row.combination = spec.name();
-            row.preprocessing = spec.preprocessing_name();
-            row.reduction = spec.reduction_name();
-            row.features = Z.cols();
-            row.clustering = spec.method_name();
-            row.params = params_text(spec);
-            try {
-              const auto t0 = Clock::now();
-              std::vector<int64_t> labels;
-              if (spec.method == ClusteringMethod::Agglomerative) {
-                auto it = trees.find(spec.linkage);
-                if (it == trees.end()) {
-                  const auto tt = Clock::now();
-                  Dendrogram tree = linkage_tree(Z, spec.linkage);
-                  it =
-                      trees
-                          .emplace(spec.linkage, std::make_pair(std::move(tree), seconds_since(tt)))
-                          .first;
-                }
-                const auto tc = Clock::now();
-                labels = it->second.first.cut(spec.k);
-                row.fit_seconds = it->second.second + seconds_since(tc);
-              } else {
-                labels = cluster(Z, spec, cseed, dist.get());
-                row.fit_seconds = seconds_since(t0);
-              }
-              const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv(), dist.get());
-              row.cluster_sizes = sc.sizes;
-              row.noise = sc.noise;
-              row.silhouette = sc.silhouette;
-              row.dbcv = sc.dbcv;
-              row.calinski_harabasz = sc.calinski_harabasz;
-              row.davies_bouldin = sc.davies_bouldin;
-              row.verdict = to_string(
-                  filter_result(row.cluster_sizes, spec.uses_dbcv() ? sc.dbcv : sc.silhouette));
-            } catch (const Error& e) {
-              row.verdict = "failed";
-              row.error = e.what();
-              spdlog::debug("grid: {} failed: {}", row.combination, e.what());
-            }
-            result.rows.push_back(std::move(row));
-            ++progress.done;
-            progress.log(where, false);
           }
+          std::vector<GridRow> rows =
+              run_clusterings(Z, cls, specs, cseed, dist.get(), threads, [&](int64_t n) {
+                progress.done += n;
+                progress.log(where, false);
+              });
+          for (GridRow& row : rows) result.rows.push_back(std::move(row));
           progress.log(where + " done", false);
         }
       }

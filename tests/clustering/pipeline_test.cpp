@@ -251,3 +251,30 @@ TEST(Grid, HdbscanRowsAreRankedByDbcvApart) {
   for (const auto& c : g.silhouette.combinations)
     EXPECT_EQ(c.combination.find("hdbscan"), std::string::npos);
 }
+
+TEST(Grid, SameRowsForAnyThreadCount) {
+  std::vector<int64_t> group;
+  const Dataset data = image_groups(15, 7, &group);
+  GridOptions o = GridOptions::preset("quick");
+  o.linkages({Linkage::Ward, Linkage::Average})
+      .covariances({CovarianceType::Full, CovarianceType::Diag});
+  const GridResult one = run_grid(data, {0, 2}, GridOptions(o).threads(1), 5);
+  const GridResult two = run_grid(data, {0, 2}, GridOptions(o).threads(2), 5);
+  const GridResult four = run_grid(data, {0, 2}, GridOptions(o).threads(4), 5);
+  ASSERT_EQ(one.rows.size(), two.rows.size());
+  ASSERT_EQ(one.rows.size(), four.rows.size());
+  for (size_t i = 0; i < one.rows.size(); ++i) {
+    EXPECT_EQ(one.rows[i].combination, two.rows[i].combination);
+    EXPECT_EQ(one.rows[i].cluster_sizes, two.rows[i].cluster_sizes) << one.rows[i].combination;
+    EXPECT_EQ(one.rows[i].cluster_sizes, four.rows[i].cluster_sizes) << one.rows[i].combination;
+    EXPECT_EQ(one.rows[i].verdict, four.rows[i].verdict) << one.rows[i].combination;
+  }
+  // The whole table but the timing column is the same.
+  auto without_seconds = [](GridResult g) {
+    for (GridRow& r : g.rows) r.fit_seconds = 0;
+    return g.table_csv();
+  };
+  EXPECT_EQ(without_seconds(one), without_seconds(two));
+  EXPECT_EQ(without_seconds(one), without_seconds(four));
+  EXPECT_EQ(one.silhouette.best, four.silhouette.best);
+}

@@ -39,6 +39,9 @@ struct GridOptions {
   // Training of the VAE reductions (epochs, cache_dir, ...; seed() unused: derived from the grid's
   // seed). Without a cache_dir each VAE is still trained only once per run.
   TORCH_ARG(VaeOptions, vae) = VaeOptions();
+  // Threads running the clusterings of one reduction side by side (0 = one per core). The rows do
+  // not depend on it: every clustering has its own seed and row.
+  TORCH_ARG(int64_t, threads) = 0;
 
  public:  // (TORCH_ARG leaves the access at private)
   // Presets: "thesis" (the defaults above), "thesis-fine" (HDBSCAN step 5), "peer" (the Python

@@ -1,0 +1,190 @@
+#include "grid_fits.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "mutagen/clustering/agglomerative.h"
+#include "mutagen/clustering/ranking.h"
+#include "mutagen/error.h"
+#include "steps.h"
+
+namespace mutagen::clustering_detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string params_text(const PipelineSpec& s) {
+  switch (s.method) {
+    case ClusteringMethod::KMeans:
+      return "k=" + std::to_string(s.k);
+    case ClusteringMethod::Agglomerative:
+      return "k=" + std::to_string(s.k) + " linkage=" + to_string(s.linkage);
+    case ClusteringMethod::Gmm:
+      return "k=" + std::to_string(s.k) + " covariance=" + to_string(s.covariance);
+    case ClusteringMethod::Hdbscan:
+      return "min_cluster_size=" + std::to_string(s.min_cluster_size);
+  }
+  return "";
+}
+
+GridRow empty_row(const PipelineSpec& spec, int64_t cls, int64_t features) {
+  GridRow row;
+  row.cls = cls;
+  row.combination = spec.name();
+  row.preprocessing = spec.preprocessing_name();
+  row.reduction = spec.reduction_name();
+  row.features = features;
+  row.clustering = spec.method_name();
+  row.params = params_text(spec);
+  return row;
+}
+
+// Scores `labels` into `row` (fit_seconds already set).
+void finish_row(GridRow& row, const PipelineSpec& spec, const Eigen::MatrixXd& Z,
+                const std::vector<int64_t>& labels, const PairwiseDistances* dist) {
+  const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv(), dist);
+  row.cluster_sizes = sc.sizes;
+  row.noise = sc.noise;
+  row.silhouette = sc.silhouette;
+  row.dbcv = sc.dbcv;
+  row.calinski_harabasz = sc.calinski_harabasz;
+  row.davies_bouldin = sc.davies_bouldin;
+  row.verdict =
+      to_string(filter_result(row.cluster_sizes, spec.uses_dbcv() ? sc.dbcv : sc.silhouette));
+}
+
+void fail_row(GridRow& row, const Error& e) {
+  row.verdict = "failed";
+  row.error = e.what();
+  spdlog::debug("grid: {} failed: {}", row.combination, e.what());
+}
+
+// Rough relative cost, so that the expensive tasks start first and the two workers finish
+// together (the order of the rows does not depend on it).
+double cost_of(const PipelineSpec& s, int64_t features) {
+  const double d = static_cast<double>(features);
+  switch (s.method) {
+    case ClusteringMethod::Gmm:
+      return s.covariance == CovarianceType::Full   ? 4.0 * s.k * d * d
+             : s.covariance == CovarianceType::Tied ? 2.0 * d * d
+                                                    : 1.0 * s.k * d;
+    case ClusteringMethod::Agglomerative:
+      return 1e6;
+    case ClusteringMethod::Hdbscan:
+      return 2e5;
+    case ClusteringMethod::KMeans:
+      return 10.0 * s.k * d;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
+                                     const std::vector<PipelineSpec>& methods, uint64_t seed,
+                                     const PairwiseDistances* dist, int threads,
+                                     const std::function<void(int64_t)>& done) {
+  std::vector<GridRow> rows;
+  rows.reserve(methods.size());
+  for (const PipelineSpec& spec : methods) rows.push_back(empty_row(spec, cls, Z.cols()));
+
+  // Tasks: one per agglomerative linkage (its tree, cut at every k), one per other clustering.
+  std::vector<std::vector<size_t>> tasks;
+  std::vector<double> costs;
+  for (size_t i = 0; i < methods.size(); ++i) {
+    const PipelineSpec& s = methods[i];
+    if (s.method == ClusteringMethod::Agglomerative) {
+      bool joined = false;
+      for (auto& t : tasks)
+        if (methods[t[0]].method == ClusteringMethod::Agglomerative &&
+            methods[t[0]].linkage == s.linkage) {
+          t.push_back(i);
+          joined = true;
+        }
+      if (joined) continue;
+    }
+    tasks.push_back({i});
+    costs.push_back(cost_of(s, Z.cols()));
+  }
+  std::vector<size_t> order(tasks.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return costs[a] > costs[b]; });
+
+  std::mutex mutex;
+  std::exception_ptr fatal;
+  std::atomic<size_t> next{0};
+  auto run_task = [&](const std::vector<size_t>& task) {
+    const PipelineSpec& first = methods[task[0]];
+    if (first.method == ClusteringMethod::Agglomerative) {
+      double tree_seconds = 0;
+      Dendrogram tree;
+      try {
+        const auto tt = Clock::now();
+        tree = linkage_tree(Z, first.linkage);
+        tree_seconds = seconds_since(tt);
+      } catch (const Error& e) {
+        for (size_t i : task) fail_row(rows[i], e);
+        return;
+      }
+      for (size_t i : task) {
+        try {
+          const auto tc = Clock::now();
+          const std::vector<int64_t> labels = tree.cut(methods[i].k);
+          rows[i].fit_seconds = tree_seconds + seconds_since(tc);
+          finish_row(rows[i], methods[i], Z, labels, dist);
+        } catch (const Error& e) {
+          fail_row(rows[i], e);
+        }
+      }
+      return;
+    }
+    GridRow& row = rows[task[0]];
+    try {
+      const auto t0 = Clock::now();
+      const std::vector<int64_t> labels = cluster(Z, first, seed, dist);
+      row.fit_seconds = seconds_since(t0);
+      finish_row(row, first, Z, labels, dist);
+    } catch (const Error& e) {
+      fail_row(row, e);
+    }
+  };
+  auto worker = [&] {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (fatal) return;
+      }
+      const size_t t = next.fetch_add(1);
+      if (t >= order.size()) return;
+      try {
+        run_task(tasks[order[t]]);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!fatal) fatal = std::current_exception();
+        return;
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      done(static_cast<int64_t>(tasks[order[t]].size()));
+    }
+  };
+  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(tasks.size())));
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (fatal) std::rethrow_exception(fatal);
+  return rows;
+}
+
+}  // namespace mutagen::clustering_detail
