@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -178,28 +179,19 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
     const uint64_t rseed = reduction_seed(seed, cls), cseed = clustering_seed(seed, cls);
     for (bool thr : o.thresholds()) {
       const Eigen::MatrixXd X0 = thr ? select_features(bytes, active) : bytes;
+      // Rows (or the reason the reduction failed) by computed scaling and reduction: none,
+      // scale255 and normalisation are computed once (computed_scaling, steps.h) and their rows
+      // repeated under each name.
+      std::map<std::pair<Scaling, std::string>, std::pair<std::vector<GridRow>, std::string>> done;
+      std::map<Scaling, Eigen::MatrixXd> scaled;
       for (Scaling scaling : o.scalings()) {
-        const Eigen::MatrixXd Xs = scale_features(X0, scaling);
+        const Scaling computed = computed_scaling(scaling);
         for (PipelineSpec base : reductions) {
           if (skipped(thr, base)) continue;
           base.threshold = thr;
           base.scaling = scaling;
           const std::string where = "class " + std::to_string(cls) + " " +
                                     base.preprocessing_name() + "+" + base.reduction_name();
-          Eigen::MatrixXd Z;
-          try {
-            const auto t0 = Clock::now();
-            std::string info;
-            Z = reduce(Xs, base, rseed, &info, &vaes, cls, &positions);
-            spdlog::debug("grid: {}: {} features{}{} ({:.2f} s)", where, Z.cols(),
-                          info.empty() ? "" : ", ", info, seconds_since(t0));
-          } catch (const Error& e) {
-            note(where + " skipped: " + e.what());
-            progress.done += static_cast<int64_t>(methods.size());
-            continue;
-          }
-          // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and DBCVs.
-          const std::unique_ptr<PairwiseDistances> dist = distance_table(Z);
           std::vector<PipelineSpec> specs = methods;
           for (PipelineSpec& spec : specs) {
             spec.threshold = base.threshold;
@@ -209,12 +201,46 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
             spec.pca_components = base.pca_components;
             spec.umap_components = base.umap_components;
           }
-          std::vector<GridRow> rows =
-              run_clusterings(Z, cls, specs, cseed, dist.get(), threads, [&](int64_t n) {
+          const auto key = std::make_pair(computed, base.reduction_name());
+          auto it = done.find(key);
+          if (it == done.end()) {
+            auto sit = scaled.find(computed);
+            if (sit == scaled.end())
+              sit = scaled.emplace(computed, scale_features(X0, computed)).first;
+            std::vector<GridRow> rows;
+            std::string failure;
+            try {
+              const auto t0 = Clock::now();
+              std::string info;
+              const Eigen::MatrixXd Z =
+                  reduce(sit->second, base, rseed, &info, &vaes, cls, &positions);
+              spdlog::debug("grid: {}: {} features{}{} ({:.2f} s)", where, Z.cols(),
+                            info.empty() ? "" : ", ", info, seconds_since(t0));
+              // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and
+              // DBCVs.
+              const std::unique_ptr<PairwiseDistances> dist = distance_table(Z);
+              rows = run_clusterings(Z, cls, specs, cseed, dist.get(), threads, [&](int64_t n) {
                 progress.done += n;
                 progress.log(where, false);
               });
-          for (GridRow& row : rows) result.rows.push_back(std::move(row));
+            } catch (const Error& e) {
+              failure = e.what();
+              progress.done += static_cast<int64_t>(methods.size());
+            }
+            it = done.emplace(key, std::make_pair(std::move(rows), std::move(failure))).first;
+          } else {
+            progress.done += static_cast<int64_t>(methods.size());
+          }
+          if (!it->second.second.empty()) {
+            note(where + " skipped: " + it->second.second);
+            continue;
+          }
+          for (size_t i = 0; i < specs.size(); ++i) {
+            GridRow row = it->second.first[i];
+            row.combination = specs[i].name();
+            row.preprocessing = specs[i].preprocessing_name();
+            result.rows.push_back(std::move(row));
+          }
           progress.log(where + " done", false);
         }
       }

@@ -56,7 +56,9 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
     if (spec.threshold) X = select_features(X, active);
     nlohmann::json d = {{"samples", positions.size()}, {"input_features", X.cols()}};
     try {
-      X = scale_features(X, spec.scaling);
+      X = scale_features(X, computed_scaling(spec.scaling));
+      if (computed_scaling(spec.scaling) != spec.scaling)
+        d["scaling_computed_as"] = to_string(computed_scaling(spec.scaling));
       if (X.rows() > 1 && (X.rowwise() - X.row(0)).cwiseAbs().maxCoeff() == 0.0)
         throw Error("all samples are identical after preprocessing; nothing to cluster");
       std::string info;

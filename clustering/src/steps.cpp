@@ -16,6 +16,10 @@
 
 namespace mutagen::clustering_detail {
 
+Scaling computed_scaling(Scaling s) {
+  return s == Scaling::None || s == Scaling::Scale255 ? Scaling::Normalisation : s;
+}
+
 uint64_t reduction_seed(uint64_t seed, int64_t cls) {
   return derive_seed(derive_seed(seed, static_cast<uint64_t>(cls)), 1);
 }

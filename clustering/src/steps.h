@@ -17,6 +17,14 @@
 
 namespace mutagen::clustering_detail {
 
+// The scaling actually computed for `s`. none, scale255 and normalisation differ by one global
+// affine map x -> a x + b (a > 0), to which every reduction and clustering here is invariant up to
+// rounding (PCA scores scale by a; UMAP's neighbour graph and smooth-kNN memberships, the VAE's
+// [0, 1] input map, KMeans, agglomerative, HDBSCAN and all four metrics are unchanged; GMM's
+// reg_covar is then applied at unit scale): all three are computed as normalisation, once, so
+// they give the same clusters instead of three rounding-noise variants of them.
+Scaling computed_scaling(Scaling s);
+
 // Seeds of class `cls` for the reduction (UMAP) and the clustering.
 uint64_t reduction_seed(uint64_t seed, int64_t cls);
 uint64_t clustering_seed(uint64_t seed, int64_t cls);

@@ -278,3 +278,34 @@ TEST(Grid, SameRowsForAnyThreadCount) {
   EXPECT_EQ(without_seconds(one), without_seconds(four));
   EXPECT_EQ(one.silhouette.best, four.silhouette.best);
 }
+
+TEST(Grid, GlobalAffineScalingsGiveTheSameClusters) {
+  // none, scale255 and normalisation differ by one map a x + b: the same clusters and metrics
+  // (computed once), in the grid and in single pipelines; standard is a different input.
+  std::vector<int64_t> group;
+  const Dataset data = image_groups(20, 11, &group);
+  for (const char* tail : {"+pca95+gmm:2:full", "+raw+kmeans:3", "+pca:3+hdbscan:5"}) {
+    const ClusterFile none = cluster_dataset(data, {0, 2}, std::string("none") + tail, 3);
+    for (const char* s : {"scale255", "normalisation"}) {
+      const ClusterFile other = cluster_dataset(data, {0, 2}, std::string(s) + tail, 3);
+      for (size_t c = 0; c < none.classes.size(); ++c)
+        EXPECT_EQ(none.classes[c].labels, other.classes[c].labels) << s << tail;
+    }
+    EXPECT_EQ(none.details["classes"]["0"]["scaling_computed_as"], "normalisation");
+  }
+  GridOptions o = GridOptions::preset("quick");
+  o.scalings({Scaling::None, Scaling::Standard, Scaling::Scale255, Scaling::Normalisation});
+  const GridResult g = run_grid(data, {0}, o, 4);
+  const size_t per = g.rows.size() / 4;  // rows per scaling, in scaling order
+  ASSERT_EQ(g.rows.size(), 4 * per);
+  for (size_t i = 0; i < per; ++i) {
+    const GridRow &none = g.rows[i], &s255 = g.rows[2 * per + i], &norm = g.rows[3 * per + i];
+    EXPECT_EQ(none.preprocessing, "none");
+    EXPECT_EQ(s255.preprocessing, "scale255");
+    EXPECT_EQ(s255.combination, "scale255" + none.combination.substr(4));
+    EXPECT_EQ(none.cluster_sizes, s255.cluster_sizes) << none.combination;
+    EXPECT_EQ(none.cluster_sizes, norm.cluster_sizes) << none.combination;
+    EXPECT_EQ(std::isnan(none.silhouette) ? -9.0 : none.silhouette,
+              std::isnan(norm.silhouette) ? -9.0 : norm.silhouette);
+  }
+}
