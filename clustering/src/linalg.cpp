@@ -84,13 +84,22 @@ using SyrkFn = void (*)(const char*, const char*, const int*, const int*, const 
 using TrmmFn = void (*)(const char*, const char*, const char*, const char*, const int*, const int*,
                         const double*, const double*, const int*, double*, const int*);
 
+using SsyrkFn = void (*)(const char*, const char*, const int*, const int*, const float*,
+                         const float*, const int*, const float*, float*, const int*);
+using StrmmFn = void (*)(const char*, const char*, const char*, const char*, const int*, const int*,
+                         const float*, const float*, const int*, float*, const int*);
+
 struct Blas {
   SyrkFn syrk = nullptr;
   TrmmFn trmm = nullptr;
+  SsyrkFn ssyrk = nullptr;
+  StrmmFn strmm = nullptr;
   Blas() {
     torch::zeros({1});  // make sure libtorch (and with it the BLAS) is loaded and initialised
     syrk = reinterpret_cast<SyrkFn>(dlsym(RTLD_DEFAULT, "dsyrk_"));
     trmm = reinterpret_cast<TrmmFn>(dlsym(RTLD_DEFAULT, "dtrmm_"));
+    ssyrk = reinterpret_cast<SsyrkFn>(dlsym(RTLD_DEFAULT, "ssyrk_"));
+    strmm = reinterpret_cast<StrmmFn>(dlsym(RTLD_DEFAULT, "strmm_"));
   }
 };
 
@@ -134,6 +143,46 @@ Eigen::MatrixXd times_upper(const Eigen::MatrixXd& X, const Eigen::MatrixXd& U) 
   const double one = 1.0;
   blas().trmm("R", "U", "N", "N", &m, &nd, &one, U.data(), &lda, B.data(), &ldb);
   return B;
+}
+
+Eigen::MatrixXd gram(const Eigen::Ref<const Eigen::MatrixXf>& W) {
+  const int64_t n = W.rows(), d = W.cols();
+  Eigen::MatrixXf C;
+  if (!large(d, d, n) || !blas().ssyrk) {
+    C.noalias() = W.transpose() * W;
+    return C.cast<double>();
+  }
+  C = Eigen::MatrixXf::Zero(d, d);
+  const int nd = int(d), nn = int(n), lda = int(W.outerStride()), ldc = int(d);
+  const float one = 1.0f, zero = 0.0f;
+  blas().ssyrk("U", "T", &nd, &nn, &one, W.data(), &lda, &zero, C.data(), &ldc);
+  C.triangularView<Eigen::StrictlyLower>() = C.transpose();
+  return C.cast<double>();
+}
+
+namespace {
+template <class Matrix, class Fn>
+void trmm_in_place(Matrix& B, const Matrix& U, Fn fn) {
+  const int64_t n = B.rows(), d = B.cols();
+  if (U.rows() != d || U.cols() != d)
+    throw Error("times_upper_in_place: shapes do not match (internal error)");
+  if (!large(n, d, d) || !fn) {
+    B = B * U.template triangularView<Eigen::Upper>();
+    return;
+  }
+  using S = typename Matrix::Scalar;
+  const int m = int(n), nd = int(d), lda = int(d), ldb = int(n);
+  const S one = 1;
+  fn("R", "U", "N", "N", &m, &nd, &one, U.data(), &lda, B.data(), &ldb);
+}
+}  // namespace
+
+void times_upper_in_place(Eigen::MatrixXd& B, const Eigen::MatrixXd& U) {
+  trmm_in_place(B, U, blas().trmm);
+}
+
+void times_upper_in_place(Eigen::MatrixXf& B, const Eigen::MatrixXf& U) {
+  trmm_in_place(B, U, blas().strmm);
 }
 
 void for_each_sq_distance_block(

@@ -26,6 +26,15 @@ Eigen::MatrixXd gram(const Eigen::Ref<const Eigen::MatrixXd>& W);
 // inputs (half the work of a GEMM), Eigen in this thread for small ones.
 Eigen::MatrixXd times_upper(const Eigen::MatrixXd& X, const Eigen::MatrixXd& U);
 
+// Single-precision W^T W (ssyrk; about twice the speed of dsyrk), returned in double with both
+// triangles filled. The float sums are the caller's accuracy trade-off (GMM's mixed precision).
+Eigen::MatrixXd gram(const Eigen::Ref<const Eigen::MatrixXf>& W);
+
+// B <- B U in place for an upper-triangular U (strict lower part ignored): BLAS trmm for large
+// inputs, Eigen otherwise. In place spares the copy times_upper() makes.
+void times_upper_in_place(Eigen::MatrixXd& B, const Eigen::MatrixXd& U);
+void times_upper_in_place(Eigen::MatrixXf& B, const Eigen::MatrixXf& U);
+
 // Squared Euclidean distances between the columns of P (d x n, one point per column) in blocks of
 // rows: f(r0, r1, D) with D (r1 - r0) x n, D(i, j) = |p_{r0+i} - p_j|^2, clamped at 0 and exactly 0
 // on the diagonal. Blocks are visited in increasing order.
