@@ -23,15 +23,34 @@ constexpr double kLog2Pi = 1.8378770664093454836;
               "fewer components");
 }
 
-Eigen::MatrixXd precision_upper(const Eigen::MatrixXd& cov, int64_t component, CovarianceType t) {
+// Upper U = L^{-T} with precision = U U^T from the Cholesky factor L of cov; false when cov is not
+// numerically positive definite.
+bool try_precision_upper(const Eigen::MatrixXd& cov, Eigen::MatrixXd& U) {
   Eigen::LLT<Eigen::MatrixXd> llt(cov);
-  if (llt.info() != Eigen::Success) not_pd(component, t);
+  if (llt.info() != Eigen::Success) return false;
   const Eigen::MatrixXd L = llt.matrixL();
-  if (L.diagonal().minCoeff() <= 0.0) not_pd(component, t);
-  // U = L^{-T}: (L^{-1})^T.
+  if (!(L.diagonal().minCoeff() > 0.0)) return false;
   Eigen::MatrixXd Linv =
       L.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(cov.rows(), cov.cols()));
-  return Linv.transpose();
+  U = Linv.transpose();
+  return true;
+}
+
+Eigen::MatrixXd precision_upper(const Eigen::MatrixXd& cov, int64_t component, CovarianceType t) {
+  Eigen::MatrixXd U;
+  if (!try_precision_upper(cov, U)) not_pd(component, t);
+  return U;
+}
+
+// Float32 products serve a covariance only while trace(cov) trace(cov^-1) (an upper bound of its
+// condition number) stays below this. A float covariance entry is rounded to ~1e-7 of its scale:
+// far beyond 1e8 (standard-scaled pixels constant within a cluster, held up by reg_covar 1e-6
+// alone) it may not even be positive definite, and whitened distances lose their digits. Fashion
+// PCA95 after /255 stays below 1e7; standard scaling reaches 1e12 on some components.
+constexpr double kMaxFloatCondition = 1e8;
+
+bool float_conditioned(const Eigen::MatrixXd& cov, const Eigen::MatrixXd& U) {
+  return cov.trace() * U.squaredNorm() <= kMaxFloatCondition;  // U is exactly upper
 }
 
 template <class S>
@@ -79,19 +98,34 @@ std::vector<Eigen::MatrixXd> Em::covariances() const {
 }
 
 template <class S>
-void Em::full_m_step(const Eigen::MatrixXd& resp, const Eigen::VectorXd& nk) {
+Eigen::MatrixXd Em::full_covariance(const Eigen::MatrixXd& resp, double nk, Eigen::Index c) {
   const Eigen::Index n = X_.rows(), d = X_.cols();
   auto& W = scratch<S>(bd_, bf_);
   W.resize(n, d);
+  // sqrt(r_i) (x_i - mu_c) in one pass: the covariance is then W^T W / n_c (sklearn's
+  // (r * diff^T) diff) as a syrk.
+  const Eigen::ArrayXd sqrt_r = resp.col(c).array().sqrt();
+  for (Eigen::Index j = 0; j < d; ++j)
+    W.col(j) = ((X_.col(j).array() - means_(c, j)) * sqrt_r).template cast<S>();
+  Eigen::MatrixXd cov = clustering_detail::gram(W) / nk;
+  cov.diagonal().array() += o_.reg_covar();
+  return cov;
+}
+
+void Em::full_m_step(const Eigen::MatrixXd& resp, const Eigen::VectorXd& nk) {
   for (Eigen::Index c = 0; c < resp.cols(); ++c) {
-    // sqrt(r_i) (x_i - mu_c) in one pass: the covariance is then W^T W / n_c (sklearn's
-    // (r * diff^T) diff) as a syrk.
-    const Eigen::ArrayXd sqrt_r = resp.col(c).array().sqrt();
-    for (Eigen::Index j = 0; j < d; ++j)
-      W.col(j) = ((X_.col(j).array() - means_(c, j)) * sqrt_r).template cast<S>();
-    Eigen::MatrixXd cov = clustering_detail::gram(W) / nk(c);
-    cov.diagonal().array() += o_.reg_covar();
-    prec_u_.push_back(precision_upper(cov, c, o_.covariance()));
+    Eigen::MatrixXd cov, U;
+    bool use_float = mixed_;
+    if (use_float) {
+      cov = full_covariance<float>(resp, nk(c), c);
+      use_float = try_precision_upper(cov, U) && float_conditioned(cov, U);
+    }
+    if (!use_float) {  // double, or mixed on a covariance too ill-conditioned for float sums
+      cov = full_covariance<double>(resp, nk(c), c);
+      U = precision_upper(cov, c, o_.covariance());
+    }
+    use_float_.push_back(use_float);
+    prec_u_.push_back(std::move(U));
     covs_.push_back(std::move(cov));
   }
 }
@@ -104,6 +138,7 @@ void Em::m_step(const Eigen::MatrixXd& resp) {
   const CovarianceType t = o_.covariance();
   covs_.clear();
   prec_u_.clear();
+  use_float_.clear();
   if (t == CovarianceType::Diag || t == CovarianceType::Spherical) {
     // resp^T [X^2 | X] / n_k: E[x^2] and the means in one product.
     const Eigen::MatrixXd avg = matmul(resp, true, x2x_, false).array().colwise() / nk.array();
@@ -120,10 +155,7 @@ void Em::m_step(const Eigen::MatrixXd& resp) {
   }
   means_ = matmul(resp, true, X_, false).array().colwise() / nk.array();  // k x d
   if (t == CovarianceType::Full) {
-    if (mixed_)
-      full_m_step<float>(resp, nk);
-    else
-      full_m_step<double>(resp, nk);
+    full_m_step(resp, nk);
     return;
   }
   // Tied: (X^T X - sum_c n_c mu_c mu_c^T) / n, as sklearn.
@@ -134,23 +166,22 @@ void Em::m_step(const Eigen::MatrixXd& resp) {
   cov = 0.5 * (cov + cov.transpose());
   cov.diagonal().array() += o_.reg_covar();
   prec_u_.push_back(precision_upper(cov, 0, t));
+  use_float_.push_back(mixed_ && float_conditioned(cov, prec_u_[0]));
   covs_.push_back(std::move(cov));
 }
 
 template <class S>
-void Em::full_sq_mahalanobis(Eigen::MatrixXd& sq) {
+void Em::full_sq_mahalanobis(Eigen::Index c, Eigen::Ref<Eigen::VectorXd> sq) {
   const Eigen::Index n = X_.rows(), d = X_.cols();
   auto& B = scratch<S>(bd_, bf_);
   B.resize(n, d);
-  for (Eigen::Index c = 0; c < means_.rows(); ++c) {
-    // (x - mu) U rather than sklearn's x U - mu U: the same in exact arithmetic, and centring in
-    // double before the (possibly float) product avoids cancelling two large whitened vectors.
-    for (Eigen::Index j = 0; j < d; ++j)
-      B.col(j) = (X_.col(j).array() - means_(c, j)).template cast<S>();
-    clustering_detail::times_upper_in_place(B, prec_u_[c].template cast<S>().eval());
-    sq.col(c).setZero();
-    add_row_norms(B, sq.col(c));
-  }
+  // (x - mu) U rather than sklearn's x U - mu U: the same in exact arithmetic, and centring in
+  // double before the (possibly float) product avoids cancelling two large whitened vectors.
+  for (Eigen::Index j = 0; j < d; ++j)
+    B.col(j) = (X_.col(j).array() - means_(c, j)).template cast<S>();
+  clustering_detail::times_upper_in_place(B, prec_u_[c].template cast<S>().eval());
+  sq.setZero();
+  add_row_norms(B, sq);
 }
 
 template <class S>
@@ -178,10 +209,14 @@ void Em::weighted_log_prob(Eigen::MatrixXd& out) {
   if (t == CovarianceType::Full || t == CovarianceType::Tied) {
     for (Eigen::Index c = 0; c < k; ++c)
       log_det(c) = prec_u_[t == CovarianceType::Full ? c : 0].diagonal().array().log().sum();
-    if (t == CovarianceType::Full && mixed_) full_sq_mahalanobis<float>(out);
-    if (t == CovarianceType::Full && !mixed_) full_sq_mahalanobis<double>(out);
-    if (t == CovarianceType::Tied && mixed_) tied_sq_mahalanobis<float>(out);
-    if (t == CovarianceType::Tied && !mixed_) tied_sq_mahalanobis<double>(out);
+    for (Eigen::Index c = 0; t == CovarianceType::Full && c < k; ++c) {
+      if (use_float_[c])
+        full_sq_mahalanobis<float>(c, out.col(c));
+      else
+        full_sq_mahalanobis<double>(c, out.col(c));
+    }
+    if (t == CovarianceType::Tied && use_float_[0]) tied_sq_mahalanobis<float>(out);
+    if (t == CovarianceType::Tied && !use_float_[0]) tied_sq_mahalanobis<double>(out);
   } else {
     // sklearn's expansion: sum_j (x_j - m_j)^2 p_j = [x^2 | x] . [p | -2 m p] + sum_j m_j^2 p_j,
     // one n x 2d x k product instead of k passes over the data.

@@ -26,9 +26,10 @@ class Em {
 
  private:
   template <class S>
+  Eigen::MatrixXd full_covariance(const Eigen::MatrixXd& resp, double nk, Eigen::Index c);
   void full_m_step(const Eigen::MatrixXd& resp, const Eigen::VectorXd& nk);
   template <class S>
-  void full_sq_mahalanobis(Eigen::MatrixXd& sq);
+  void full_sq_mahalanobis(Eigen::Index c, Eigen::Ref<Eigen::VectorXd> sq);
   template <class S>
   void tied_sq_mahalanobis(Eigen::MatrixXd& sq);
 
@@ -43,6 +44,8 @@ class Em {
   Eigen::MatrixXd xtx_;                  // tied: X^T X, the same in every M-step
   Eigen::MatrixXd x2x_;                  // diag / spherical: [X^2 | X], n x 2d, the same throughout
   Eigen::MatrixXf xf_;                   // tied, mixed: X in float
+  // Full / tied: whether each covariance's products run in float (mixed and well conditioned).
+  std::vector<char> use_float_;
   // Scratch reused across steps (one n x d buffer instead of several temporaries per component).
   Eigen::MatrixXd bd_;
   Eigen::MatrixXf bf_;

@@ -79,6 +79,31 @@ TEST(GmmPrecision, MixedAgreesWithDoubleOnOverlappingData) {
   }
 }
 
+TEST(GmmPrecision, IllConditionedCovariancesFallBackToDouble) {
+  // One blob flat along two directions that mix all features (after PCA, pixels constant within a
+  // cluster look like this): its covariance is held up there by reg_covar alone, below what float
+  // sums of O(1) entries resolve. Mixed must neither throw "not positive definite" nor differ from
+  // double.
+  auto data = blobs(3, 48, 600, 6.0, 21);
+  const Eigen::Index d = data.X.cols();
+  Eigen::MatrixXd V(d, 2);
+  for (Eigen::Index j = 0; j < d; ++j) V(j, 0) = 1.0, V(j, 1) = j % 2 ? 1.0 : -1.0;
+  V /= std::sqrt(double(d));
+  for (Eigen::Index i = 0; i < data.X.rows(); ++i)
+    if (data.y[i] == 0) data.X.row(i) -= (data.X.row(i) * V) * V.transpose();
+  for (CovarianceType t : {CovarianceType::Full, CovarianceType::Tied}) {
+    // reg_covar 1e-9: far below float resolution, as in Fashion after standard scaling.
+    const GmmOptions o = GmmOptions().k(3).covariance(t).seed(4).reg_covar(1e-9);
+    const GmmResult d = gaussian_mixture(data.X, GmmOptions(o).precision(GmmPrecision::Double));
+    GmmResult m;
+    ASSERT_NO_THROW(m = gaussian_mixture(data.X, GmmOptions(o).precision(GmmPrecision::Mixed)))
+        << to_string(t);
+    EXPECT_EQ(m.labels, d.labels) << to_string(t);
+    EXPECT_EQ(m.iterations, d.iterations) << to_string(t);
+    EXPECT_NEAR(m.lower_bound, d.lower_bound, 1e-5 * std::abs(d.lower_bound)) << to_string(t);
+  }
+}
+
 TEST(GmmPrecision, FinalLabelsFollowTheReturnedParameters) {
   // The labels come from one more E-step on the final parameters (sklearn's fit_predict): they must
   // be the most likely component under the returned weights, means and covariances.
