@@ -69,7 +69,8 @@ class VaeEncoder {
 
 // Trains a VAE on `train_images` (or loads it from the cache) and returns the latent means of
 // `encode_images`: [N_encode, latent_dim]. Images: floating point [N, 1, 28, 28], [N, 28, 28] or
-// [N, 784] with values in [0, 1]. Deterministic for a seed (on a given machine and thread count).
+// [N, 784] with values in [0, 1]. Deterministic for a seed on a given machine (training runs on one
+// torch thread, whatever the caller's setting, which is restored afterwards).
 // Throws mutagen::Error for other sizes (e.g. thresholded data), empty input, NaN/inf or values
 // outside [0, 1], and options out of range. A cache file that cannot be read is retrained
 // (warning).
