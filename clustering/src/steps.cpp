@@ -33,8 +33,8 @@ Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t 
 }
 
 std::vector<int64_t> run_hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size) {
-  return mutagen::hdbscan(X, min_cluster_size,
-                          -1);  // min_samples = min_cluster_size, as R's minPts
+  // min_samples = min_cluster_size (-1), as R's minPts.
+  return mutagen::hdbscan(X, min_cluster_size, -1);
 }
 
 double run_dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
@@ -44,51 +44,46 @@ double run_dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
 VaeSet::VaeSet(const Dataset& data, VaeOptions options, uint64_t seed)
     : data_(data), options_(std::move(options)), seed_(seed) {}
 
-const VaeEncoder& VaeSet::encoder(const PipelineSpec& spec, int64_t cls,
-                                  const std::vector<int64_t>& positions) {
-  auto describe = [&](const std::string& what, int64_t images, const VaeReport& r) {
-    return what + " (" + std::to_string(options_.latent_dim()) + "-d latent, " +
-           std::to_string(images) + " images, " + std::to_string(options_.epochs()) + " epochs" +
-           (r.from_cache ? ", from the cache" : "") + ")";
+const VaeSet::Entry& VaeSet::get(const PipelineSpec& spec, int64_t cls,
+                                 const std::vector<int64_t>& positions) {
+  auto fit = [&](const std::string& what, const torch::Tensor& images, uint64_t seed) {
+    VaeOptions o = options_;
+    o.seed(seed);
+    VaeReport report;
+    spdlog::debug("vae: the {} ({} images)", what, images.size(0));
+    VaeEncoder encoder = VaeEncoder::fit(images, o, &report);
+    return Entry{std::move(encoder), what + " (" + std::to_string(options_.latent_dim()) +
+                                         "-d latent, " + std::to_string(images.size(0)) +
+                                         " images, " + std::to_string(options_.epochs()) +
+                                         " epochs" + (report.from_cache ? ", from the cache" : "") +
+                                         ")"};
   };
-  VaeReport report;
   if (spec.reduction == Reduction::Vae) {
     // A VAE that cannot be trained fails once, not once per class and scaling.
     if (!all_error_.empty()) throw Error(all_error_);
     if (!all_) {
-      // One seed for every class: the all-class VAE must not depend on the class.
-      VaeOptions o = options_;
-      o.seed(derive_seed(seed_, 0x766165));
-      const int64_t n = data_.images.size(0);
-      spdlog::debug("vae: the all-class VAE ({} images)", n);
       try {
-        all_ = std::make_unique<VaeEncoder>(VaeEncoder::fit(data_.images, o, &report));
+        // One seed for every class: the all-class VAE must not depend on the class.
+        all_ = std::make_unique<Entry>(
+            fit("all-class VAE", data_.images, derive_seed(seed_, 0x766165)));
       } catch (const Error& e) {
         all_error_ = e.what();
         throw;
       }
-      all_description_ = describe("all-class VAE", n, report);
     }
-    description_ = all_description_;
     return *all_;
   }
   if (spec.reduction != Reduction::VaeClass)
     throw Error("VaeSet: not a VAE reduction (internal error)");
   auto it = per_class_.find(cls);
   if (it == per_class_.end()) {
-    VaeOptions o = options_;
-    o.seed(reduction_seed(seed_, cls));
     const torch::Tensor idx = torch::tensor(positions, torch::kInt64);
-    spdlog::debug("vae: the VAE of class {} ({} images)", cls, positions.size());
-    VaeEncoder e = VaeEncoder::fit(data_.images.index_select(0, idx), o, &report);
     it = per_class_
-             .emplace(cls, std::make_pair(std::move(e),
-                                          describe("VAE of class " + std::to_string(cls),
-                                                   static_cast<int64_t>(positions.size()), report)))
+             .emplace(cls, fit("VAE of class " + std::to_string(cls),
+                               data_.images.index_select(0, idx), reduction_seed(seed_, cls)))
              .first;
   }
-  description_ = it->second.second;
-  return it->second.first;
+  return it->second;
 }
 
 Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint64_t seed,
@@ -120,10 +115,9 @@ Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint6
       RowMajorF unit = ((X.array() - lo) / (hi - lo)).cwiseMax(0.0).cwiseMin(1.0).cast<float>();
       const torch::Tensor images =
           torch::from_blob(unit.data(), {unit.rows(), unit.cols()}, torch::kFloat32);
-      const VaeEncoder& encoder = vaes->encoder(spec, cls, *positions);
-      Eigen::MatrixXd Z = encoder.encode(images);
-      if (info) *info = vaes->description();
-      return Z;
+      const VaeSet::Entry& vae = vaes->get(spec, cls, *positions);
+      if (info) *info = vae.description;
+      return vae.encoder.encode(images);
     }
   }
   throw Error("reduction: unknown (internal error)");

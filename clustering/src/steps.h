@@ -36,21 +36,22 @@ uint64_t clustering_seed(uint64_t seed, int64_t cls);
 // class.
 class VaeSet {
  public:
+  // A trained VAE and what it is ("all-class VAE (10-d latent, 60000 images, 30 epochs)").
+  struct Entry {
+    VaeEncoder encoder;
+    std::string description;
+  };
   VaeSet(const Dataset& data, VaeOptions options, uint64_t seed);
-  // The encoder for spec.reduction (Vae or VaeClass) and class `cls` (samples `positions`).
-  const VaeEncoder& encoder(const PipelineSpec& spec, int64_t cls,
-                            const std::vector<int64_t>& positions);
-  // "all-class VAE (60000 images, 30 epochs, cached)"-style description of the last encoder().
-  const std::string& description() const { return description_; }
+  // The VAE for spec.reduction (Vae or VaeClass) and class `cls` (samples `positions`).
+  const Entry& get(const PipelineSpec& spec, int64_t cls, const std::vector<int64_t>& positions);
 
  private:
   const Dataset& data_;
   VaeOptions options_;
   uint64_t seed_;
-  std::unique_ptr<VaeEncoder> all_;
-  std::string all_description_, all_error_;
-  std::map<int64_t, std::pair<VaeEncoder, std::string>> per_class_;
-  std::string description_;
+  std::unique_ptr<Entry> all_;
+  std::string all_error_;
+  std::map<int64_t, Entry> per_class_;
 };
 
 // Applies the reduction of `spec` to the scaled features X of class `cls`. The VAE reductions need
