@@ -127,8 +127,10 @@ void hotspots(const Eigen::MatrixXd& Z, const std::string& name, bool with_gmm) 
          }));
   std::printf("  dbcv largest |table - direct| = %.3g (the table run includes the direct ones)\n",
               worst);
-  for (Linkage l : {Linkage::Ward, Linkage::Complete, Linkage::Average})
-    report("linkage tree " + to_string(l), timed([&] { linkage_tree(Z, l); }));
+  for (Linkage l : {Linkage::Ward, Linkage::Complete, Linkage::Average}) {
+    report("linkage tree " + to_string(l) + " direct", timed([&] { linkage_tree(Z, l); }));
+    report("linkage tree " + to_string(l) + " table", timed([&] { cd::linkage_tree(*D, l); }));
+  }
   if (!with_gmm) return;
   for (CovarianceType c : {CovarianceType::Full, CovarianceType::Tied, CovarianceType::Diag,
                            CovarianceType::Spherical}) {

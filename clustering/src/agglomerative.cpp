@@ -8,6 +8,8 @@
 #include <limits>
 #include <numeric>
 
+#include "distances.h"
+#include "knn.h"
 #include "linalg.h"
 #include "mutagen/error.h"
 
@@ -85,32 +87,13 @@ struct UnionFind {
 
 }  // namespace
 
-Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
-  clustering_detail::check_finite(X, "agglomerative clustering");
-  const int64_t n = X.rows();
-  if (n > kMaxSamples)
-    throw Error("agglomerative clustering: " + std::to_string(n) + " samples; at most " +
-                std::to_string(kMaxSamples) + " fit in memory (n^2/2 floats)");
+namespace {
+
+// The nearest-neighbour chain on a filled matrix (distances, or squared distances for Ward).
+Dendrogram chain_linkage(Square& D, Linkage linkage, bool squared) {
+  const int64_t n = D.n;
   Dendrogram tree;
   tree.n = n;
-  if (n == 1) return tree;
-
-  // Ward works on squared distances (Lance-Williams for Ward is exact on them); the others on
-  // distances.
-  const bool squared = linkage == Linkage::Ward;
-  Square D(n);
-  const Eigen::MatrixXd P = X.transpose();
-  clustering_detail::for_each_sq_distance_block(
-      P, [&](int64_t r0, int64_t r1, const Eigen::MatrixXd& B) {
-        for (int64_t i = r0; i < r1; ++i) {
-          float* row = D.row(i);
-          for (int64_t j = 0; j < n; ++j) {
-            const double v = B(i - r0, j);
-            row[j] = static_cast<float>(squared ? v : std::sqrt(v));
-          }
-        }
-      });
-
   const float inf = std::numeric_limits<float>::infinity();
   std::vector<int64_t> size(n, 1), chain, active(n);
   std::iota(active.begin(), active.end(), 0);  // active clusters, increasing
@@ -204,6 +187,70 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
   }
   return tree;
 }
+
+}  // namespace
+
+Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
+  clustering_detail::check_finite(X, "agglomerative clustering");
+  const int64_t n = X.rows();
+  if (n > kMaxSamples)
+    throw Error("agglomerative clustering: " + std::to_string(n) + " samples; at most " +
+                std::to_string(kMaxSamples) + " fit in memory (n^2/2 floats)");
+  if (n == 1) return Dendrogram{1, {}};
+
+  // Ward works on squared distances (Lance-Williams for Ward is exact on them); the others on
+  // distances.
+  const bool squared = linkage == Linkage::Ward;
+  Square D(n);
+  if (X.cols() <= 32) {  // few features: exact differences beat a thin GEMM
+    const knn_detail::RowMatrixXd R = X;
+    knn_detail::parallel_for(n, 2, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        float* row = D.row(i);
+        for (int64_t j = 0; j < n; ++j) {
+          const double v = knn_detail::squared_distance(R.row(i).data(), R.row(j).data(), X.cols());
+          row[j] = static_cast<float>(squared ? v : std::sqrt(v));
+        }
+      }
+    });
+    return chain_linkage(D, linkage, squared);
+  }
+  const Eigen::MatrixXd P = X.transpose();
+  clustering_detail::for_each_sq_distance_block(
+      P, [&](int64_t r0, int64_t r1, const Eigen::MatrixXd& B) {
+        for (int64_t i = r0; i < r1; ++i) {
+          float* row = D.row(i);
+          for (int64_t j = 0; j < n; ++j) {
+            const double v = B(i - r0, j);
+            row[j] = static_cast<float>(squared ? v : std::sqrt(v));
+          }
+        }
+      });
+  return chain_linkage(D, linkage, squared);
+}
+
+namespace clustering_detail {
+
+Dendrogram linkage_tree(const PairwiseDistances& T, Linkage linkage) {
+  const int64_t n = T.size();
+  if (n > kMaxSamples)
+    throw Error("agglomerative clustering: " + std::to_string(n) + " samples; at most " +
+                std::to_string(kMaxSamples) + " fit in memory (n^2/2 floats)");
+  if (n == 1) return Dendrogram{1, {}};
+  const bool squared = linkage == Linkage::Ward;
+  Square D(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const double* in = T.row(i);
+    float* row = D.row(i);
+    if (squared)
+      for (int64_t j = 0; j < n; ++j) row[j] = static_cast<float>(in[j] * in[j]);
+    else
+      for (int64_t j = 0; j < n; ++j) row[j] = static_cast<float>(in[j]);
+  }
+  return chain_linkage(D, linkage, squared);
+}
+
+}  // namespace clustering_detail
 
 std::vector<int64_t> Dendrogram::cut(int64_t k) const {
   if (k < 1 || k > n)

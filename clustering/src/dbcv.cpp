@@ -1,4 +1,11 @@
 // Density-Based Clustering Validation (Moulavi et al. 2014) as hdbscan.validity.validity_index.
+//
+// Every step works on rows of squared distances (one member against all members of a cluster),
+// filled by a "row source": from coordinates stored feature by feature (up to 32 features: the
+// inner loop runs over members and vectorises), from the grid's shared distance table, or from a
+// float GEMM table per cluster (more features, no shared table). Square roots are taken only where
+// a value is reported (edge weights, separations), so the result equals the distance-domain
+// computation up to rounding.
 #include "mutagen/clustering/dbcv.h"
 
 #include <algorithm>
@@ -15,29 +22,103 @@ namespace mutagen {
 namespace {
 
 using knn_detail::RowMatrixXd;
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Euclidean distances between the rows of one cluster: a float table from one GEMM for many
-// features (up to 8192 rows), otherwise computed on demand.
-class ClusterDistances {
+// Members of one cluster by coordinates: row-major (a member's point) and feature-major (one
+// feature of every member, contiguous).
+class CoordRows {
  public:
-  explicit ClusterDistances(const RowMatrixXd& P) : P_(P), m_(P.rows()) {
-    if (P.cols() > 32 && m_ <= 8192 && m_ > 1) {
-      table_.resize(size_t(m_ * m_));
-      knn_detail::for_each_distance_block(P, [&](int64_t r0, int64_t r1, const RowMatrixXd& sq) {
-        for (int64_t i = r0; i < r1; ++i)
-          for (int64_t j = 0; j < m_; ++j)
-            table_[size_t(i * m_ + j)] = float(std::sqrt(sq(i - r0, j)));
-      });
+  CoordRows(const Eigen::MatrixXd& X, const std::vector<int64_t>& rows)
+      : m_(int64_t(rows.size())), d_(X.cols()), pts_(size_t(m_ * d_)), cols_(size_t(m_ * d_)) {
+    for (int64_t i = 0; i < m_; ++i)
+      for (int64_t f = 0; f < d_; ++f) {
+        const double v = X(rows[size_t(i)], f);
+        pts_[size_t(i * d_ + f)] = v;
+        cols_[size_t(f * m_ + i)] = v;
+      }
+  }
+  int64_t size() const { return m_; }
+  const double* point(int64_t i) const { return pts_.data() + i * d_; }
+  // out[j] = squared distance from the point x (d_ coordinates) to member j.
+  void fill_from(const double* x, double* out) const {
+    for (int64_t j = 0; j < m_; ++j) out[j] = 0.0;
+    for (int64_t f = 0; f < d_; ++f) {
+      const double* c = cols_.data() + f * m_;
+      const double xf = x[f];
+      for (int64_t j = 0; j < m_; ++j) {
+        const double t = c[j] - xf;
+        out[j] += t * t;
+      }
     }
   }
-  double operator()(int64_t i, int64_t j) const {
-    if (i == j) return 0.0;
-    if (!table_.empty()) return table_[size_t(i * m_ + j)];
-    return std::sqrt(knn_detail::squared_distance(P_.row(i).data(), P_.row(j).data(), P_.cols()));
+  void fill_row(int64_t i, double* out) const { fill_from(point(i), out); }
+  double pair(int64_t i, int64_t j) const {
+    return knn_detail::squared_distance(point(i), point(j), d_);
   }
 
  private:
-  const RowMatrixXd& P_;
+  int64_t m_, d_;
+  std::vector<double> pts_, cols_;
+};
+
+// Members of one cluster in the grid's shared distance table (rows = positions in the data).
+class TableRows {
+ public:
+  TableRows(const clustering_detail::PairwiseDistances& D, const std::vector<int64_t>& rows)
+      : D_(D), rows_(rows) {}
+  int64_t size() const { return int64_t(rows_.size()); }
+  int64_t position(int64_t i) const { return rows_[size_t(i)]; }
+  // out[j] = squared distance from data row g to member j.
+  void fill_from(int64_t g, double* out) const {
+    const double* r = D_.row(g);
+    const int64_t m = size();
+    for (int64_t j = 0; j < m; ++j) {
+      const double d = r[rows_[size_t(j)]];
+      out[j] = d * d;
+    }
+  }
+  void fill_row(int64_t i, double* out) const { fill_from(position(i), out); }
+  double pair(int64_t i, int64_t j) const {
+    const double d = D_(position(i), position(j));
+    return d * d;
+  }
+
+ private:
+  const clustering_detail::PairwiseDistances& D_;
+  const std::vector<int64_t>& rows_;
+};
+
+// Many features and no shared table: squared distances inside the cluster from one float GEMM (up
+// to 8192 members, as before the shared table existed), otherwise from coordinates.
+class GemmRows {
+ public:
+  GemmRows(const Eigen::MatrixXd& X, const std::vector<int64_t>& rows)
+      : coords_(X, rows), m_(coords_.size()) {
+    if (m_ > 1 && m_ <= 8192) {
+      RowMatrixXd P(m_, X.cols());
+      for (int64_t i = 0; i < m_; ++i) P.row(i) = X.row(rows[size_t(i)]);
+      table_.resize(size_t(m_ * m_));
+      knn_detail::for_each_distance_block(P, [&](int64_t r0, int64_t r1, const RowMatrixXd& sq) {
+        for (int64_t i = r0; i < r1; ++i)
+          for (int64_t j = 0; j < m_; ++j) table_[size_t(i * m_ + j)] = float(sq(i - r0, j));
+      });
+    }
+  }
+  int64_t size() const { return m_; }
+  const CoordRows& coords() const { return coords_; }
+  void fill_row(int64_t i, double* out) const {
+    if (table_.empty()) return coords_.fill_row(i, out);
+    const float* r = table_.data() + i * m_;
+    for (int64_t j = 0; j < m_; ++j) out[j] = r[j];
+    out[i] = 0.0;
+  }
+  double pair(int64_t i, int64_t j) const {
+    if (i == j) return 0.0;
+    return table_.empty() ? coords_.pair(i, j) : double(table_[size_t(i * m_ + j)]);
+  }
+
+ private:
+  CoordRows coords_;
   int64_t m_;
   std::vector<float> table_;
 };
@@ -49,96 +130,108 @@ struct ClusterInfo {
 };
 
 // All-points core distances: core(i) = (sum_{j: d_ij > 0} d_ij^-D / (m - 1))^(-1/D). With r the
-// smallest positive distance of i: core(i) = r * (S / (m - 1))^(-1/D), S = sum (r / d_ij)^D, whose
-// terms lie in (0, 1] (no overflow for many features) and are integer powers (D = number of
-// features): repeated squaring instead of a log and an exp per pair. Terms below 2^-80 are
-// skipped: with at most 2^20 of them they cannot move S (>= 1) by a rounding unit.
-template <class Dist>
-std::vector<double> core_distances(int64_t m, int64_t dims, const Dist& dist) {
-  std::vector<double> core(size_t(m), 0.0);
-  const double cut = std::pow(2.0, -80.0 / double(dims));
-  std::vector<double> q, acc, row(static_cast<size_t>(m));
+// smallest positive distance of i: core(i) = r * (S / (m - 1))^(-1/D), S = sum t_ij^(D/2) with
+// t_ij = r^2 / d_ij^2 in (0, 1] (no overflow for many features): repeated squaring of t (times
+// sqrt(t) for odd D) instead of a log and an exp per pair. Terms below 2^-80 are dropped (set to 0
+// before the powers, which keeps them out of the subnormal range): with at most 2^20 of them they
+// cannot move S (>= 1) by a rounding unit. Eigen array expressions: vectorised (SSE2) passes over
+// a row, reductions included.
+template <class Rows>
+std::vector<double> core_distances(const Rows& R, int64_t dims) {
+  const int64_t m = R.size();
+  std::vector<double> core(static_cast<size_t>(m), 0.0);
+  const double cut = std::pow(2.0, -160.0 / double(dims));
+  const int64_t half = dims / 2;
+  const bool odd = dims % 2 == 1;
+  Eigen::ArrayXd s(m), t(m), acc(m);
   for (int64_t i = 0; i < m; ++i) {
-    double r = std::numeric_limits<double>::infinity();
-    for (int64_t j = 0; j < m; ++j) {  // one gather of the row, then contiguous passes
-      const double d = dist(i, j);
-      row[j] = d;
-      if (d > 0 && d < r) r = d;
-    }
-    if (!std::isfinite(r)) continue;  // no distinct neighbour: 0 (hdbscan gives inf or nan)
-    q.clear();
-    for (int64_t j = 0; j < m; ++j)
-      if (row[j] > 0 && r >= cut * row[j]) q.push_back(r / row[j]);
-    acc.assign(q.size(), 1.0);
-    for (int64_t e = dims; e > 0; e >>= 1) {  // acc = q^dims, bit by bit
-      if (e & 1)
-        for (size_t t = 0; t < q.size(); ++t) acc[t] *= q[t];
-      if (e > 1)
-        for (size_t t = 0; t < q.size(); ++t) q[t] *= q[t];
-    }
+    R.fill_row(i, s.data());
+    const double r2 = (s > 0.0).select(s, kInf).minCoeff();
+    if (!std::isfinite(r2)) continue;  // no distinct neighbour: 0 (hdbscan gives inf or nan)
+    // s = 0 (i itself, duplicates) gives inf and is dropped with the tiny terms.
+    t = r2 / s;
+    t = (t >= cut && t <= 1.0).select(t, 0.0);
     double sum = 0;
-    for (double a : acc) sum += a;
-    core[i] = r * std::pow(sum / double(m - 1), -1.0 / double(dims));
+    if (!odd && half == 1) {
+      sum = t.sum();
+    } else {
+      if (odd)
+        acc = t.sqrt();
+      else
+        acc.setOnes();
+      for (int64_t e = half; e > 0; e >>= 1) {  // acc *= t^half, bit by bit
+        if (e & 1) acc *= t;
+        if (e > 1) t *= t;
+      }
+      sum = acc.sum();
+    }
+    core[i] = std::sqrt(r2) * std::pow(sum / double(m - 1), -1.0 / double(dims));
   }
   return core;
 }
 
-// Core distances, the MST of the mutual reachability graph inside the cluster (Prim), its internal
-// vertices and the density sparseness. dist(i, j) between member positions.
-template <class Dist>
-ClusterInfo analyse(int64_t m, int64_t dims, const Dist& dist) {
+// Core distances, the MST of the mutual reachability graph inside the cluster (Prim on squared
+// values, which orders edges the same way), its internal vertices and the density sparseness.
+template <class Rows>
+ClusterInfo analyse(const Rows& R, int64_t dims) {
   ClusterInfo c;
-  c.core = core_distances(m, dims, dist);
+  const int64_t m = R.size();
+  c.core = core_distances(R, dims);
   if (m == 1) {
     c.internal = {0};
     return c;
   }
-  // Prim on the mutual reachability graph of the cluster.
-  std::vector<double> best(size_t(m), std::numeric_limits<double>::infinity());
-  std::vector<int64_t> from(size_t(m), 0), degree(size_t(m), 0);
-  std::vector<char> done(size_t(m), 0);
+  // Prim with vectorised relaxation: a vertex in the tree gets core2 = inf (never relaxed again)
+  // and best = inf (never picked again); `from` is kept in doubles (exact below 2^53) so that
+  // the relaxation is one select.
+  Eigen::ArrayXd core2(m), best = Eigen::ArrayXd::Constant(m, kInf), from = Eigen::ArrayXd::Zero(m),
+                           row(m), w(m);
+  for (int64_t i = 0; i < m; ++i) core2[i] = c.core[i] * c.core[i];
+  std::vector<int64_t> degree(static_cast<size_t>(m), 0), added{0};
   struct E {
     int64_t a, b;
     double w;
   };
   std::vector<E> edges;
+  edges.reserve(static_cast<size_t>(m));
+  auto mr = [&](int64_t i, int64_t j, double sq) {
+    return std::max({std::sqrt(sq), c.core[i], c.core[j]});
+  };
   int64_t cur = 0;
-  done[0] = 1;
+  R.fill_row(0, row.data());
   for (int64_t step = 1; step < m; ++step) {
-    int64_t bj = -1;
-    for (int64_t j = 0; j < m; ++j) {
-      if (done[j]) continue;
-      double w = std::max(c.core[cur], c.core[j]);
-      if (w < best[j]) {
-        w = std::max(w, dist(cur, j));
-        if (w < best[j]) {
-          best[j] = w;
-          from[j] = cur;
-        }
-      }
-      if (bj < 0 || best[j] < best[bj]) bj = j;
-    }
-    done[bj] = 1;
-    edges.push_back({from[bj], bj, best[bj]});
-    cur = bj;
-  }
-  // hdbscan re-attaches each new vertex to the lowest-index earlier vertex at an (np.isclose) equal
-  // mutual reachability: with ties (common, core distances dominate) that fixes which MST we get.
-  auto mr = [&](int64_t i, int64_t j) { return std::max({dist(i, j), c.core[i], c.core[j]}); };
-  std::vector<int64_t> added{0};
-  for (size_t s = 0; s < edges.size(); ++s) {
-    E& e = edges[s];
-    if (s > 0) {
+    const double cc = core2[cur];
+    core2[cur] = kInf;
+    best[cur] = kInf;
+    w = row.max(core2.max(cc));
+    const auto better = w < best;
+    from = better.select(double(cur), from);
+    best = better.select(w, best);
+    const double bw = best.minCoeff();  // vectorised; then the lowest index holding it
+    int64_t bj = 0;
+    while (best[bj] != bw) ++bj;
+    const int64_t fa = static_cast<int64_t>(from[bj]);
+    E e{fa, bj, mr(fa, bj, R.pair(fa, bj))};
+    R.fill_row(bj, row.data());
+    // hdbscan re-attaches each new vertex to the lowest-index earlier vertex at an (np.isclose)
+    // equal mutual reachability: with ties (common, core distances dominate) that fixes which MST
+    // we get. Cheap bounds first: the mutual reachability is at least the larger core distance,
+    // and at least the distance.
+    if (step > 1) {
+      const double tol = 1e-8 + 1e-5 * std::fabs(e.w), hi = e.w + tol, hi2 = hi * hi * (1 + 1e-12);
       int64_t pick = -1;
-      for (int64_t v : added)
-        if ((pick < 0 || v < pick) && v != e.b &&
-            std::fabs(mr(e.b, v) - e.w) <= 1e-8 + 1e-5 * std::fabs(e.w))
-          pick = v;
+      for (int64_t v : added) {
+        if ((pick >= 0 && v >= pick) || v == bj) continue;
+        if (std::max(c.core[bj], c.core[v]) > hi || row[v] > hi2) continue;
+        if (std::fabs(mr(bj, v, row[v]) - e.w) <= tol) pick = v;
+      }
       if (pick >= 0) e.a = pick;
     }
-    added.push_back(e.b);
+    added.push_back(bj);
     degree[e.a]++;
     degree[e.b]++;
+    edges.push_back(e);
+    cur = bj;
   }
   for (int64_t i = 0; i < m; ++i)
     if (degree[i] > 1) c.internal.push_back(i);
@@ -155,16 +248,20 @@ ClusterInfo analyse(int64_t m, int64_t dims, const Dist& dist) {
   return c;
 }
 
-// Density separation: the smallest mutual reachability between internal vertices of a and b;
-// cross(i, j) is the distance between member i of a and member j of b.
+// Density separation: the smallest mutual reachability between internal vertices of a and b.
+// cross(i, out) fills the squared distances from member i of a to every member of b.
 template <class Cross>
-double separation(const ClusterInfo& a, const ClusterInfo& b, const Cross& cross) {
-  double best = std::numeric_limits<double>::infinity();
+double separation(const ClusterInfo& a, const ClusterInfo& b, int64_t mb, const Cross& cross) {
+  double best = kInf;
+  std::vector<double> row(static_cast<size_t>(mb));
   for (int64_t i : a.internal) {
+    if (a.core[i] >= best) continue;  // every pair through i is at least core(i)
+    cross(i, row.data());
+    const double best2 = best * best * (1 + 1e-12);
     for (int64_t j : b.internal) {
       const double floor = std::max(a.core[i], b.core[j]);
-      if (floor >= best) continue;
-      best = std::min(best, std::max(floor, cross(i, j)));
+      if (floor >= best || row[j] > best2) continue;
+      best = std::min(best, std::max(floor, std::sqrt(row[j])));
     }
   }
   return best;
@@ -195,7 +292,7 @@ template <class Sep>
 double score(const std::vector<ClusterInfo>& info, const std::vector<std::vector<int64_t>>& members,
              int64_t n, const Sep& sep) {
   const size_t k = info.size();
-  std::vector<double> min_sep(k, std::numeric_limits<double>::infinity());
+  std::vector<double> min_sep(k, kInf);
   for (size_t i = 0; i < k; ++i)
     for (size_t j = i + 1; j < k; ++j) {
       const double s = sep(i, j);
@@ -211,51 +308,60 @@ double score(const std::vector<ClusterInfo>& info, const std::vector<std::vector
   return total;
 }
 
+// DBCV with one row source per cluster; cross(a, b, i, out) fills the squared distances from
+// member i of cluster a to every member of cluster b.
+template <class Rows, class Cross>
+double dbcv_on(const std::vector<Rows>& clusters, const std::vector<std::vector<int64_t>>& members,
+               int64_t n, int64_t dims, const Cross& cross) {
+  std::vector<ClusterInfo> info;
+  for (const Rows& R : clusters) info.push_back(analyse(R, dims));
+  return score(info, members, n, [&](size_t a, size_t b) {
+    return separation(info[a], info[b], clusters[b].size(),
+                      [&](int64_t i, double* out) { cross(a, b, i, out); });
+  });
+}
+
 }  // namespace
 
 double dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels) {
   knn_detail::check_matrix(X, "DBCV");
   const int64_t n = X.rows(), d = X.cols();
   const std::vector<std::vector<int64_t>> members = members_of(labels, n);
-  std::vector<RowMatrixXd> points;
-  std::vector<ClusterInfo> info;
-  for (const auto& rows : members) {
-    RowMatrixXd P(int64_t(rows.size()), d);
-    for (size_t r = 0; r < rows.size(); ++r) P.row(int64_t(r)) = X.row(rows[r]);
-    const ClusterDistances dist(P);
-    info.push_back(analyse(P.rows(), d, dist));
-    points.push_back(std::move(P));
-  }
-  return score(info, members, n, [&](size_t a, size_t b) {
-    return separation(info[a], info[b], [&](int64_t i, int64_t j) {
-      return std::sqrt(
-          knn_detail::squared_distance(points[a].row(i).data(), points[b].row(j).data(), d));
+  if (d <= 32) {
+    std::vector<CoordRows> clusters;
+    for (const auto& rows : members) clusters.emplace_back(X, rows);
+    return dbcv_on(clusters, members, n, d, [&](size_t a, size_t b, int64_t i, double* out) {
+      clusters[b].fill_from(clusters[a].point(i), out);
     });
+  }
+  std::vector<GemmRows> clusters;
+  for (const auto& rows : members) clusters.emplace_back(X, rows);
+  return dbcv_on(clusters, members, n, d, [&](size_t a, size_t b, int64_t i, double* out) {
+    clusters[b].coords().fill_from(clusters[a].coords().point(i), out);
   });
 }
 
 namespace clustering_detail {
 
 std::vector<double> all_points_core_distances(const Eigen::MatrixXd& P) {
-  const RowMatrixXd R = P;
-  const ClusterDistances dist(R);
-  return core_distances(R.rows(), R.cols(), dist);
+  std::vector<int64_t> all(size_t(P.rows()));
+  for (int64_t i = 0; i < P.rows(); ++i) all[size_t(i)] = i;
+  if (P.cols() <= 32) return core_distances(CoordRows(P, all), P.cols());
+  return core_distances(GemmRows(P, all), P.cols());
 }
 
 double dbcv(const Eigen::MatrixXd& X, const PairwiseDistances& D,
             const std::vector<int64_t>& labels) {
   if (X.rows() != D.size() || X.cols() != D.dims())
     throw Error("DBCV: the distance table does not belong to the data (internal error)");
+  // Few features: computing the distances beats gathering them from the table.
   if (X.cols() <= 32) return mutagen::dbcv(X, labels);
   const int64_t n = D.size();
   const std::vector<std::vector<int64_t>> members = members_of(labels, n);
-  std::vector<ClusterInfo> info;
-  for (const auto& rows : members)
-    info.push_back(analyse(int64_t(rows.size()), D.dims(),
-                           [&](int64_t i, int64_t j) { return D.row(rows[i])[rows[j]]; }));
-  return score(info, members, n, [&](size_t a, size_t b) {
-    return separation(info[a], info[b],
-                      [&](int64_t i, int64_t j) { return D.row(members[a][i])[members[b][j]]; });
+  std::vector<TableRows> clusters;
+  for (const auto& rows : members) clusters.emplace_back(D, rows);
+  return dbcv_on(clusters, members, n, D.dims(), [&](size_t a, size_t b, int64_t i, double* out) {
+    clusters[b].fill_from(clusters[a].position(i), out);
   });
 }
 

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <vector>
 
+#include "mutagen/clustering/agglomerative.h"
+
 namespace mutagen::clustering_detail {
 
 class PairwiseDistances {
@@ -58,6 +60,10 @@ double silhouette_score(const PairwiseDistances& D, const std::vector<int64_t>& 
 // doubles).
 std::vector<int64_t> hdbscan(const PairwiseDistances& D, int64_t min_cluster_size,
                              int64_t min_samples = -1);
+
+// linkage_tree (agglomerative.h) on the table: the same tree up to float rounding of the
+// distances (Ward squares the table's distances instead of reading squared ones).
+Dendrogram linkage_tree(const PairwiseDistances& D, Linkage linkage);
 
 // dbcv (dbcv.h) of the rows of X, reading distances from D (D made from X) for more than 32
 // features; up to 32 dbcv(X, labels) itself, which computes the few-feature distances faster than

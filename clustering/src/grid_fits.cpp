@@ -6,9 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "linalg.h"
 #include "mutagen/clustering/agglomerative.h"
 #include "mutagen/clustering/ranking.h"
 #include "mutagen/error.h"
@@ -49,10 +52,34 @@ GridRow empty_row(const PipelineSpec& spec, int64_t cls, int64_t features) {
   return row;
 }
 
+// Scores already computed on one reduction, by labels and metric family: a sweep over HDBSCAN's
+// min_cluster_size often gives the same labels several times (thesis grid, Fashion class 0: 20
+// runs, 1 to 20 distinct labellings per reduction), and the scores depend on nothing else.
+class ScoreMemo {
+ public:
+  Scores get(const Eigen::MatrixXd& Z, const std::vector<int64_t>& labels, bool dbcv,
+             const PairwiseDistances* dist) {
+    const auto key = std::make_pair(dbcv, labels);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = memo_.find(key);
+      if (it != memo_.end()) return it->second;
+    }
+    Scores sc = score(Z, labels, !dbcv, dbcv, dist);  // outside the lock: both workers score
+    std::lock_guard<std::mutex> lock(mutex_);
+    return memo_.emplace(key, std::move(sc)).first->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::pair<bool, std::vector<int64_t>>, Scores> memo_;
+};
+
 // Scores `labels` into `row` (fit_seconds already set).
 void finish_row(GridRow& row, const PipelineSpec& spec, const Eigen::MatrixXd& Z,
-                const std::vector<int64_t>& labels, const PairwiseDistances* dist) {
-  const Scores sc = score(Z, labels, !spec.uses_dbcv(), spec.uses_dbcv(), dist);
+                const std::vector<int64_t>& labels, const PairwiseDistances* dist,
+                ScoreMemo& memo) {
+  const Scores sc = memo.get(Z, labels, spec.uses_dbcv(), dist);
   row.cluster_sizes = sc.sizes;
   row.noise = sc.noise;
   row.silhouette = sc.silhouette;
@@ -122,6 +149,7 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
                    [&](size_t a, size_t b) { return costs[a] > costs[b]; });
 
   std::mutex mutex;
+  ScoreMemo memo;
   std::exception_ptr fatal;
   std::atomic<size_t> next{0};
   auto run_task = [&](const std::vector<size_t>& task) {
@@ -131,7 +159,7 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
       Dendrogram tree;
       try {
         const auto tt = Clock::now();
-        tree = linkage_tree(Z, first.linkage);
+        tree = dist ? linkage_tree(*dist, first.linkage) : linkage_tree(Z, first.linkage);
         tree_seconds = seconds_since(tt);
       } catch (const Error& e) {
         for (size_t i : task) fail_row(rows[i], e);
@@ -142,7 +170,7 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
           const auto tc = Clock::now();
           const std::vector<int64_t> labels = tree.cut(methods[i].k);
           rows[i].fit_seconds = tree_seconds + seconds_since(tc);
-          finish_row(rows[i], methods[i], Z, labels, dist);
+          finish_row(rows[i], methods[i], Z, labels, dist, memo);
         } catch (const Error& e) {
           fail_row(rows[i], e);
         }
@@ -154,7 +182,7 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
       const auto t0 = Clock::now();
       const std::vector<int64_t> labels = cluster(Z, first, seed, dist);
       row.fit_seconds = seconds_since(t0);
-      finish_row(row, first, Z, labels, dist);
+      finish_row(row, first, Z, labels, dist, memo);
     } catch (const Error& e) {
       fail_row(row, e);
     }
@@ -179,6 +207,8 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
     }
   };
   const int workers = std::max(1, std::min<int>(threads, static_cast<int>(tasks.size())));
+  std::optional<OneBlasThread> one_blas_thread;  // the workers are the parallelism
+  if (workers > 1) one_blas_thread.emplace();
   std::vector<std::thread> pool;
   for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
   worker();

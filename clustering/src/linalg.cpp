@@ -94,12 +94,16 @@ struct Blas {
   TrmmFn trmm = nullptr;
   SsyrkFn ssyrk = nullptr;
   StrmmFn strmm = nullptr;
+  int (*get_threads)() = nullptr;
+  void (*set_threads)(int) = nullptr;
   Blas() {
     torch::zeros({1});  // make sure libtorch (and with it the BLAS) is loaded and initialised
     syrk = reinterpret_cast<SyrkFn>(dlsym(RTLD_DEFAULT, "dsyrk_"));
     trmm = reinterpret_cast<TrmmFn>(dlsym(RTLD_DEFAULT, "dtrmm_"));
     ssyrk = reinterpret_cast<SsyrkFn>(dlsym(RTLD_DEFAULT, "ssyrk_"));
     strmm = reinterpret_cast<StrmmFn>(dlsym(RTLD_DEFAULT, "strmm_"));
+    get_threads = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    set_threads = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
   }
 };
 
@@ -107,6 +111,22 @@ const Blas& blas() {
   static const Blas b;
   return b;
 }
+
+}  // namespace
+
+OneBlasThread::OneBlasThread() {
+  const Blas& b = blas();
+  if (b.get_threads && b.set_threads) {
+    saved_ = b.get_threads();
+    if (saved_ > 1) b.set_threads(1);
+  }
+}
+
+OneBlasThread::~OneBlasThread() {
+  if (saved_ > 1) blas().set_threads(saved_);
+}
+
+namespace {
 
 bool large(int64_t m, int64_t n, int64_t k) {
   return m * n * k >= 4000000 && std::min({m, n, k}) >= 16 &&

@@ -11,6 +11,20 @@ namespace mutagen::clustering_detail {
 
 // Throws mutagen::Error "<what>: ..." when X has no rows/columns or holds NaN/inf.
 void check_finite(const Eigen::MatrixXd& X, const std::string& what);
+
+// While alive, OpenBLAS runs each call on the calling thread (restored afterwards). For code that
+// runs its own worker threads: two workers each starting two BLAS threads on two cores spent ~12%
+// of the grid's time in sched_yield. No effect without OpenBLAS (another BLAS keeps its threads).
+class OneBlasThread {
+ public:
+  OneBlasThread();
+  ~OneBlasThread();
+  OneBlasThread(const OneBlasThread&) = delete;
+  OneBlasThread& operator=(const OneBlasThread&) = delete;
+
+ private:
+  int saved_ = 0;
+};
 // Throws when labels.size() != n or a label is < -1.
 void check_labels(const std::vector<int64_t>& labels, int64_t n, const std::string& what);
 

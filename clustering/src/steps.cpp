@@ -135,7 +135,8 @@ std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec,
       if (spec.k < 1) throw Error("kmeans: k must be set (internal error)");
       return canonical_labels(kmeans(Z, KMeansOptions().k(spec.k).seed(seed)).labels);
     case ClusteringMethod::Agglomerative:
-      return canonical_labels(agglomerative(Z, spec.k, spec.linkage));
+      return canonical_labels(D ? linkage_tree(*D, spec.linkage).cut(spec.k)
+                                : agglomerative(Z, spec.k, spec.linkage));
     case ClusteringMethod::Gmm:
       return canonical_labels(
           gaussian_mixture(Z, GmmOptions().k(spec.k).covariance(spec.covariance).seed(seed))
