@@ -113,56 +113,98 @@ double PairwiseDistances::kth_nearest(int64_t i, int64_t k) const {
   return sorted_[size_t(i * sorted_k_ + k - 1)];
 }
 
-double silhouette_score(const PairwiseDistances& D, const std::vector<int64_t>& labels) {
-  const int64_t n = D.size();
-  check_labels(labels, n, "silhouette");
+namespace {
+
+// One labelling's clusters: slot of each sample (noise: slot k), cluster sizes.
+struct Slots {
+  std::vector<int32_t> slot;
+  std::vector<int64_t> sizes;
+  int64_t k = 0, clustered = 0;
+};
+
+Slots slots_of(const std::vector<int64_t>& labels) {
   // Clusters renumbered 0..k-1 in increasing label order; noise gets slot k (summed, unused).
   std::map<int64_t, int64_t> ids;
   for (int64_t l : labels)
     if (l >= 0) ids.emplace(l, 0);
-  int64_t k = 0;
-  for (auto& [label, id] : ids) id = k++;
-  std::vector<int32_t> slot(static_cast<size_t>(n));
-  std::vector<int64_t> sizes(static_cast<size_t>(k), 0);
-  int64_t clustered = 0;
+  Slots s;
+  for (auto& [label, id] : ids) id = s.k++;
+  const int64_t n = static_cast<int64_t>(labels.size());
+  s.slot.resize(static_cast<size_t>(n));
+  s.sizes.assign(static_cast<size_t>(s.k), 0);
   for (int64_t i = 0; i < n; ++i) {
-    slot[i] = labels[i] < 0 ? int32_t(k) : int32_t(ids[labels[i]]);
-    if (labels[i] >= 0) ++sizes[slot[i]], ++clustered;
+    s.slot[i] = labels[i] < 0 ? int32_t(s.k) : int32_t(ids[labels[i]]);
+    if (labels[i] >= 0) ++s.sizes[s.slot[i]], ++s.clustered;
   }
-  if (k < 2 || k > clustered - 1)
-    throw Error("silhouette: " + std::to_string(k) + " cluster(s) among " +
-                std::to_string(clustered) +
+  return s;
+}
+
+}  // namespace
+
+bool silhouette_defined(const std::vector<int64_t>& labels) {
+  const Slots s = slots_of(labels);
+  return s.k >= 2 && s.k <= s.clustered - 1;
+}
+
+double silhouette_score(const PairwiseDistances& D, const std::vector<int64_t>& labels) {
+  check_labels(labels, D.size(), "silhouette");
+  const Slots s = slots_of(labels);
+  if (s.k < 2 || s.k > s.clustered - 1)
+    throw Error("silhouette: " + std::to_string(s.k) + " cluster(s) among " +
+                std::to_string(s.clustered) +
                 " non-noise samples; expected 2 <= clusters <= samples - 1");
-  // sums(i, l) = sum of distances from i to the members of cluster l = (D H)(i, l) with H the
-  // n x k one-hot labels (noise: a zero row). One pass over the table in a threaded GEMM: the
-  // table is read at memory speed instead of being accumulated element by element.
-  Eigen::MatrixXd H = Eigen::MatrixXd::Zero(n, k);
-  for (int64_t j = 0; j < n; ++j)
-    if (slot[j] < k) H(j, slot[j]) = 1.0;
-  Eigen::MatrixXd sums(n, k);  // column-major n x k = row-major k x n: sums^T = H^T D (D = D^T)
+  return silhouette_scores(D, {&labels})[0];
+}
+
+std::vector<double> silhouette_scores(const PairwiseDistances& D,
+                                      const std::vector<const std::vector<int64_t>*>& labelings) {
+  const int64_t n = D.size();
+  std::vector<Slots> slots;
+  std::vector<int64_t> offset;
+  int64_t columns = 0;
+  for (const auto* labels : labelings) {
+    check_labels(*labels, n, "silhouette");
+    slots.push_back(slots_of(*labels));
+    if (slots.back().k < 2 || slots.back().k > slots.back().clustered - 1)
+      throw Error("silhouette: undefined for one of the labellings (internal error)");
+    offset.push_back(columns);
+    columns += slots.back().k;
+  }
+  std::vector<double> out;
+  if (labelings.empty()) return out;
+  // sums(c, i) = sum of distances from i to the members of cluster c = (H^T D)(c, i) with H the
+  // n x columns one-hot labels (noise: a zero row). One threaded GEMM: the table is read at
+  // memory speed once instead of being accumulated element by element or read once per labelling.
+  Eigen::MatrixXd H = Eigen::MatrixXd::Zero(n, columns);  // column-major n x K = row-major K x n
+  for (size_t l = 0; l < slots.size(); ++l)
+    for (int64_t j = 0; j < n; ++j)
+      if (slots[l].slot[j] < slots[l].k) H(j, offset[l] + slots[l].slot[j]) = 1.0;
+  Eigen::MatrixXd sums(n, columns);  // column-major n x K = row-major K x n: sums^T = H^T D
   {
     torch::NoGradGuard guard;
     const torch::Tensor t =
         torch::from_blob(const_cast<double*>(D.row(0)), {n, n}, torch::kFloat64);
-    const torch::Tensor h = torch::from_blob(H.data(), {k, n}, torch::kFloat64);  // H^T
-    torch::Tensor out = torch::from_blob(sums.data(), {k, n}, torch::kFloat64);
-    torch::mm_out(out, h, t);
+    const torch::Tensor h = torch::from_blob(H.data(), {columns, n}, torch::kFloat64);  // H^T
+    torch::Tensor result = torch::from_blob(sums.data(), {columns, n}, torch::kFloat64);
+    torch::mm_out(result, h, t);
   }
-  std::vector<double> s(static_cast<size_t>(n), 0.0);
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t own = slot[i];
-    if (own == k || sizes[own] <= 1) continue;  // noise; a singleton scores 0
-    const double a = sums(i, own) / double(sizes[own] - 1);
-    double bmin = std::numeric_limits<double>::infinity();
-    for (int64_t l = 0; l < k; ++l)
-      if (l != own) bmin = std::min(bmin, sums(i, l) / double(sizes[l]));
-    const double m = std::max(a, bmin);
-    s[i] = m > 0.0 ? (bmin - a) / m : 0.0;
+  for (size_t l = 0; l < slots.size(); ++l) {
+    const Slots& s = slots[l];
+    const int64_t k = s.k, o = offset[l];
+    double total = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t own = s.slot[i];
+      if (own == k || s.sizes[own] <= 1) continue;  // noise; a singleton scores 0
+      const double a = sums(i, o + own) / double(s.sizes[own] - 1);
+      double bmin = std::numeric_limits<double>::infinity();
+      for (int64_t c = 0; c < k; ++c)
+        if (c != own) bmin = std::min(bmin, sums(i, o + c) / double(s.sizes[c]));
+      const double m = std::max(a, bmin);
+      total += m > 0.0 ? (bmin - a) / m : 0.0;
+    }
+    out.push_back(total / double(s.clustered));
   }
-  double total = 0.0;
-  for (int64_t i = 0; i < n; ++i)
-    if (slot[i] != k) total += s[i];
-  return total / double(clustered);
+  return out;
 }
 
 }  // namespace mutagen::clustering_detail

@@ -55,6 +55,15 @@ class PairwiseDistances {
 // 1e-12). Labels as there (-1 = noise, left out); throws the same errors.
 double silhouette_score(const PairwiseDistances& D, const std::vector<int64_t>& labels);
 
+// Whether the silhouette of `labels` is defined: 2 <= clusters <= non-noise samples - 1.
+bool silhouette_defined(const std::vector<int64_t>& labels);
+
+// silhouette_score of several labellings (each defined) in one pass over the table: one GEMM with
+// the one-hot columns of all of them, instead of one memory-bound GEMM each. Same values as
+// silhouette_score one by one.
+std::vector<double> silhouette_scores(const PairwiseDistances& D,
+                                      const std::vector<const std::vector<int64_t>*>& labelings);
+
 // hdbscan (hdbscan.h) on the table. Same labels as hdbscan(X) up to ties that differ only in the
 // last bit of a distance (hdbscan(X) compares float distances for > 32 features; the table holds
 // doubles).

@@ -13,6 +13,7 @@
 
 #include "linalg.h"
 #include "mutagen/clustering/agglomerative.h"
+#include "mutagen/clustering/metrics.h"
 #include "mutagen/clustering/ranking.h"
 #include "mutagen/error.h"
 #include "steps.h"
@@ -52,34 +53,8 @@ GridRow empty_row(const PipelineSpec& spec, int64_t cls, int64_t features) {
   return row;
 }
 
-// Scores already computed on one reduction, by labels and metric family: a sweep over HDBSCAN's
-// min_cluster_size often gives the same labels several times (thesis grid, Fashion class 0: 20
-// runs, 1 to 20 distinct labellings per reduction), and the scores depend on nothing else.
-class ScoreMemo {
- public:
-  Scores get(const Eigen::MatrixXd& Z, const std::vector<int64_t>& labels, bool dbcv,
-             const PairwiseDistances* dist) {
-    const auto key = std::make_pair(dbcv, labels);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = memo_.find(key);
-      if (it != memo_.end()) return it->second;
-    }
-    Scores sc = score(Z, labels, !dbcv, dbcv, dist);  // outside the lock: both workers score
-    std::lock_guard<std::mutex> lock(mutex_);
-    return memo_.emplace(key, std::move(sc)).first->second;
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::pair<bool, std::vector<int64_t>>, Scores> memo_;
-};
-
-// Scores `labels` into `row` (fit_seconds already set).
-void finish_row(GridRow& row, const PipelineSpec& spec, const Eigen::MatrixXd& Z,
-                const std::vector<int64_t>& labels, const PairwiseDistances* dist,
-                ScoreMemo& memo) {
-  const Scores sc = memo.get(Z, labels, spec.uses_dbcv(), dist);
+// The row's fields from its scores.
+void fill_scores(GridRow& row, const PipelineSpec& spec, const Scores& sc) {
   row.cluster_sizes = sc.sizes;
   row.noise = sc.noise;
   row.silhouette = sc.silhouette;
@@ -88,6 +63,40 @@ void finish_row(GridRow& row, const PipelineSpec& spec, const Eigen::MatrixXd& Z
   row.davies_bouldin = sc.davies_bouldin;
   row.verdict =
       to_string(filter_result(row.cluster_sizes, spec.uses_dbcv() ? sc.dbcv : sc.silhouette));
+}
+
+// Runs task(t) for t in `order` on `threads` threads (the calling one included); the first
+// exception that is not a mutagen::Error stops the workers and is rethrown.
+void run_pool(const std::vector<size_t>& order, int threads,
+              const std::function<void(size_t)>& task) {
+  std::mutex mutex;
+  std::exception_ptr fatal;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (fatal) return;
+      }
+      const size_t t = next.fetch_add(1);
+      if (t >= order.size()) return;
+      try {
+        task(order[t]);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!fatal) fatal = std::current_exception();
+        return;
+      }
+    }
+  };
+  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(order.size())));
+  std::optional<OneBlasThread> one_blas_thread;  // the workers are the parallelism
+  if (workers > 1) one_blas_thread.emplace();
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (fatal) std::rethrow_exception(fatal);
 }
 
 void fail_row(GridRow& row, const Error& e) {
@@ -148,11 +157,12 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return costs[a] > costs[b]; });
 
-  std::mutex mutex;
-  ScoreMemo memo;
-  std::exception_ptr fatal;
-  std::atomic<size_t> next{0};
-  auto run_task = [&](const std::vector<size_t>& task) {
+  // Phase 1: the labels, task by task (expensive tasks first).
+  std::vector<std::vector<int64_t>> labels(methods.size());
+  std::vector<char> fitted(methods.size(), 0);
+  std::mutex done_mutex;
+  run_pool(order, threads, [&](size_t t) {
+    const std::vector<size_t>& task = tasks[t];
     const PipelineSpec& first = methods[task[0]];
     if (first.method == ClusteringMethod::Agglomerative) {
       double tree_seconds = 0;
@@ -161,59 +171,74 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
         const auto tt = Clock::now();
         tree = dist ? linkage_tree(*dist, first.linkage) : linkage_tree(Z, first.linkage);
         tree_seconds = seconds_since(tt);
+        for (size_t i : task) {
+          try {
+            const auto tc = Clock::now();
+            labels[i] = tree.cut(methods[i].k);
+            rows[i].fit_seconds = tree_seconds + seconds_since(tc);
+            fitted[i] = 1;
+          } catch (const Error& e) {
+            fail_row(rows[i], e);
+          }
+        }
       } catch (const Error& e) {
         for (size_t i : task) fail_row(rows[i], e);
-        return;
       }
-      for (size_t i : task) {
-        try {
-          const auto tc = Clock::now();
-          const std::vector<int64_t> labels = tree.cut(methods[i].k);
-          rows[i].fit_seconds = tree_seconds + seconds_since(tc);
-          finish_row(rows[i], methods[i], Z, labels, dist, memo);
-        } catch (const Error& e) {
-          fail_row(rows[i], e);
-        }
-      }
-      return;
-    }
-    GridRow& row = rows[task[0]];
-    try {
-      const auto t0 = Clock::now();
-      const std::vector<int64_t> labels = cluster(Z, first, seed, dist);
-      row.fit_seconds = seconds_since(t0);
-      finish_row(row, first, Z, labels, dist, memo);
-    } catch (const Error& e) {
-      fail_row(row, e);
-    }
-  };
-  auto worker = [&] {
-    for (;;) {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (fatal) return;
-      }
-      const size_t t = next.fetch_add(1);
-      if (t >= order.size()) return;
+    } else {
       try {
-        run_task(tasks[order[t]]);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!fatal) fatal = std::current_exception();
-        return;
+        const auto t0 = Clock::now();
+        labels[task[0]] = cluster(Z, first, seed, dist);
+        rows[task[0]].fit_seconds = seconds_since(t0);
+        fitted[task[0]] = 1;
+      } catch (const Error& e) {
+        fail_row(rows[task[0]], e);
       }
-      std::lock_guard<std::mutex> lock(mutex);
-      done(static_cast<int64_t>(tasks[order[t]].size()));
     }
-  };
-  const int workers = std::max(1, std::min<int>(threads, static_cast<int>(tasks.size())));
-  std::optional<OneBlasThread> one_blas_thread;  // the workers are the parallelism
-  if (workers > 1) one_blas_thread.emplace();
-  std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  if (fatal) std::rethrow_exception(fatal);
+    std::lock_guard<std::mutex> lock(done_mutex);
+    done(static_cast<int64_t>(task.size()));
+  });
+
+  // Phase 2: the silhouettes of all distinct labellings in one pass over the distance table
+  // (silhouette_scores, distances.h) instead of one pass each.
+  std::map<std::vector<int64_t>, double> silhouette;
+  {
+    std::vector<const std::vector<int64_t>*> todo;
+    for (size_t i = 0; i < methods.size(); ++i)
+      if (fitted[i] && !methods[i].uses_dbcv() && silhouette_defined(labels[i]) &&
+          silhouette.emplace(labels[i], 0.0).second)
+        todo.push_back(&labels[i]);
+    const std::vector<double> values = dist ? silhouette_scores(*dist, todo) : [&] {
+      std::vector<double> v;
+      for (const auto* l : todo) v.push_back(mutagen::silhouette_score(Z, *l));
+      return v;
+    }();
+    for (size_t t = 0; t < todo.size(); ++t) silhouette[*todo[t]] = values[t];
+  }
+
+  // Phase 3: the other scores (DBCV first: the expensive ones), each distinct labelling once: a
+  // sweep over HDBSCAN's min_cluster_size often gives the same labels several times (thesis
+  // grid, Fashion class 0: 1 to 20 distinct labellings of 20 per reduction).
+  std::map<std::pair<bool, std::vector<int64_t>>, size_t> first_of;
+  std::vector<size_t> scored;
+  for (size_t i = 0; i < methods.size(); ++i)
+    if (fitted[i] && first_of.emplace(std::make_pair(methods[i].uses_dbcv(), labels[i]), i).second)
+      scored.push_back(i);
+  std::stable_partition(scored.begin(), scored.end(),
+                        [&](size_t i) { return methods[i].uses_dbcv(); });
+  std::vector<Scores> scores(methods.size());
+  run_pool(scored, threads, [&](size_t i) {
+    const bool use_dbcv = methods[i].uses_dbcv();
+    Scores sc = score(Z, labels[i], false, use_dbcv, dist);
+    if (!use_dbcv) {
+      auto it = silhouette.find(labels[i]);
+      if (it != silhouette.end()) sc.silhouette = it->second;
+    }
+    scores[i] = std::move(sc);
+  });
+  for (size_t i = 0; i < methods.size(); ++i)
+    if (fitted[i])
+      fill_scores(rows[i], methods[i],
+                  scores[first_of.at(std::make_pair(methods[i].uses_dbcv(), labels[i]))]);
   return rows;
 }
 

@@ -71,6 +71,34 @@ TEST(PairwiseDistances, SilhouetteEqualsTheDirectOneWithNoise) {
   }
 }
 
+// The grid scores all labellings of a reduction in one GEMM: each value equals the labelling
+// scored alone (and the direct formula), whatever else is in the batch.
+TEST(PairwiseDistances, SilhouettesInOneBatchEqualEachAlone) {
+  const auto data = blobs(4, 3, 50, 8);
+  const PairwiseDistances D(data.X);
+  Rng rng(9);
+  std::vector<std::vector<int64_t>> labellings = {data.y};
+  for (int64_t k : {2, 3, 5}) {
+    std::vector<int64_t> l(data.y.size());
+    for (auto& v : l) v = rng.uniform() < 0.05 ? -1 : int64_t(rng.below(uint64_t(k)));
+    labellings.push_back(l);
+  }
+  std::vector<const std::vector<int64_t>*> batch;
+  for (const auto& l : labellings) batch.push_back(&l);
+  const std::vector<double> together = cd::silhouette_scores(D, batch);
+  ASSERT_EQ(together.size(), labellings.size());
+  for (size_t i = 0; i < labellings.size(); ++i) {
+    EXPECT_TRUE(cd::silhouette_defined(labellings[i]));
+    EXPECT_DOUBLE_EQ(together[i], cd::silhouette_score(D, labellings[i])) << i;
+    EXPECT_NEAR(together[i], mutagen::silhouette_score(data.X, labellings[i]), 1e-12) << i;
+  }
+  EXPECT_GT(together[0], 0.5);  // the true blobs
+  EXPECT_LT(together[1], 0.1);  // random labels
+  EXPECT_FALSE(cd::silhouette_defined(std::vector<int64_t>(10, 0)));
+  EXPECT_FALSE(cd::silhouette_defined({0, 1, 2, -1}));  // 3 clusters among 3 samples
+  EXPECT_TRUE(cd::silhouette_scores(D, {}).empty());
+}
+
 TEST(PairwiseDistances, HdbscanAndDbcvEqualTheDirectOnes) {
   // 2-d and 10-d (exact distances, as UMAP output) and 40-d (GEMM path, as PCA output).
   for (int64_t d : {2, 10, 40}) {
