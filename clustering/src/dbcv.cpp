@@ -39,8 +39,12 @@ class CoordRows {
   }
   int64_t size() const { return m_; }
   const double* point(int64_t i) const { return pts_.data() + i * d_; }
-  // out[j] = squared distance from the point x (d_ coordinates) to member j.
+  // out[j] = squared distance from the point x (d_ coordinates) to member j. The reductions' usual
+  // widths (UMAP 2, UMAP 10, the VAE's 10-d latent) get one pass with the sum in a register; the
+  // sum runs over the features in the same order either way.
   void fill_from(const double* x, double* out) const {
+    if (d_ == 2) return fill_fixed<2>(x, out);
+    if (d_ == 10) return fill_fixed<10>(x, out);
     for (int64_t j = 0; j < m_; ++j) out[j] = 0.0;
     for (int64_t f = 0; f < d_; ++f) {
       const double* c = cols_.data() + f * m_;
@@ -57,6 +61,21 @@ class CoordRows {
   }
 
  private:
+  template <int D>
+  void fill_fixed(const double* x, double* out) const {
+    double xf[D];
+    const double* c[D];
+    for (int f = 0; f < D; ++f) xf[f] = x[f], c[f] = cols_.data() + f * m_;
+    for (int64_t j = 0; j < m_; ++j) {
+      double sum = 0.0;
+      for (int f = 0; f < D; ++f) {
+        const double t = c[f][j] - xf[f];
+        sum += t * t;
+      }
+      out[j] = sum;
+    }
+  }
+
   int64_t m_, d_;
   std::vector<double> pts_, cols_;
 };
@@ -149,11 +168,15 @@ std::vector<double> core_distances(const Rows& R, int64_t dims) {
     const double r2 = (s > 0.0).select(s, kInf).minCoeff();
     if (!std::isfinite(r2)) continue;  // no distinct neighbour: 0 (hdbscan gives inf or nan)
     // s = 0 (i itself, duplicates) gives inf and is dropped with the tiny terms.
-    t = r2 / s;
-    t = (t >= cut && t <= 1.0).select(t, 0.0);
+    {
+      const auto q = r2 / s;
+      t = (q >= cut && q <= 1.0).select(q, 0.0);
+    }
     double sum = 0;
-    if (!odd && half == 1) {
+    if (!odd && half == 1) {  // UMAP 2
       sum = t.sum();
+    } else if (!odd && half == 5) {  // UMAP 10, the VAE's latent: t^5 in one pass
+      sum = (t.square().square() * t).sum();
     } else {
       if (odd)
         acc = t.sqrt();
