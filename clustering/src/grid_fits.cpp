@@ -199,20 +199,26 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
   });
 
   // Phase 2: the silhouettes of all distinct labellings in one pass over the distance table
-  // (silhouette_scores, distances.h) instead of one pass each.
+  // (silhouette_scores, distances.h) instead of one pass each. A scoring error fails the rows of
+  // that labelling, as a clustering error does.
   std::map<std::vector<int64_t>, double> silhouette;
+  std::map<std::vector<int64_t>, std::string> silhouette_error;
   {
     std::vector<const std::vector<int64_t>*> todo;
     for (size_t i = 0; i < methods.size(); ++i)
       if (fitted[i] && !methods[i].uses_dbcv() && silhouette_defined(labels[i]) &&
           silhouette.emplace(labels[i], 0.0).second)
         todo.push_back(&labels[i]);
-    const std::vector<double> values = dist ? silhouette_scores(*dist, todo) : [&] {
-      std::vector<double> v;
-      for (const auto* l : todo) v.push_back(mutagen::silhouette_score(Z, *l));
-      return v;
-    }();
-    for (size_t t = 0; t < todo.size(); ++t) silhouette[*todo[t]] = values[t];
+    if (dist) {
+      const std::vector<double> values = silhouette_scores(*dist, todo);
+      for (size_t t = 0; t < todo.size(); ++t) silhouette[*todo[t]] = values[t];
+    } else {
+      for (const auto* l : todo) try {
+          silhouette[*l] = mutagen::silhouette_score(Z, *l);
+        } catch (const Error& e) {
+          silhouette_error[*l] = e.what();
+        }
+    }
   }
 
   // Phase 3: the other scores (DBCV first: the expensive ones), each distinct labelling once: a
@@ -226,19 +232,30 @@ std::vector<GridRow> run_clusterings(const Eigen::MatrixXd& Z, int64_t cls,
   std::stable_partition(scored.begin(), scored.end(),
                         [&](size_t i) { return methods[i].uses_dbcv(); });
   std::vector<Scores> scores(methods.size());
+  std::vector<std::string> errors(methods.size());
   run_pool(scored, threads, [&](size_t i) {
     const bool use_dbcv = methods[i].uses_dbcv();
-    Scores sc = score(Z, labels[i], false, use_dbcv, dist);
-    if (!use_dbcv) {
-      auto it = silhouette.find(labels[i]);
-      if (it != silhouette.end()) sc.silhouette = it->second;
+    try {
+      Scores sc = score(Z, labels[i], false, use_dbcv, dist);
+      if (!use_dbcv) {
+        auto it = silhouette.find(labels[i]);
+        if (it != silhouette.end()) sc.silhouette = it->second;
+        auto err = silhouette_error.find(labels[i]);
+        if (err != silhouette_error.end()) errors[i] = err->second;
+      }
+      scores[i] = std::move(sc);
+    } catch (const Error& e) {
+      errors[i] = e.what();
     }
-    scores[i] = std::move(sc);
   });
-  for (size_t i = 0; i < methods.size(); ++i)
-    if (fitted[i])
-      fill_scores(rows[i], methods[i],
-                  scores[first_of.at(std::make_pair(methods[i].uses_dbcv(), labels[i]))]);
+  for (size_t i = 0; i < methods.size(); ++i) {
+    if (!fitted[i]) continue;
+    const size_t f = first_of.at(std::make_pair(methods[i].uses_dbcv(), labels[i]));
+    if (errors[f].empty())
+      fill_scores(rows[i], methods[i], scores[f]);
+    else
+      fail_row(rows[i], Error(errors[f]));
+  }
   return rows;
 }
 
