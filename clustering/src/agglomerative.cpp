@@ -188,18 +188,26 @@ Dendrogram chain_linkage(Square& D, Linkage linkage, bool squared) {
   return tree;
 }
 
+void check_samples(int64_t n) {
+  if (n > kMaxSamples)
+    throw Error("agglomerative clustering: " + std::to_string(n) + " samples; at most " +
+                std::to_string(kMaxSamples) + " fit in memory (n^2/2 floats)");
+}
+
+// The matrix entry of a pair from its squared distance: Ward works on squared distances
+// (Lance-Williams for Ward is exact on them), the others on distances.
+float entry(double squared_distance, bool squared) {
+  return static_cast<float>(squared ? squared_distance : std::sqrt(squared_distance));
+}
+
 }  // namespace
 
 Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
   clustering_detail::check_finite(X, "agglomerative clustering");
   const int64_t n = X.rows();
-  if (n > kMaxSamples)
-    throw Error("agglomerative clustering: " + std::to_string(n) + " samples; at most " +
-                std::to_string(kMaxSamples) + " fit in memory (n^2/2 floats)");
+  check_samples(n);
   if (n == 1) return Dendrogram{1, {}};
 
-  // Ward works on squared distances (Lance-Williams for Ward is exact on them); the others on
-  // distances.
   const bool squared = linkage == Linkage::Ward;
   Square D(n);
   if (X.cols() <= 32) {  // few features: exact differences beat a thin GEMM
@@ -208,8 +216,8 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
       for (int64_t i = b; i < e; ++i) {
         float* row = D.row(i);
         for (int64_t j = 0; j < n; ++j) {
-          const double v = knn_detail::squared_distance(R.row(i).data(), R.row(j).data(), X.cols());
-          row[j] = static_cast<float>(squared ? v : std::sqrt(v));
+          row[j] = entry(knn_detail::squared_distance(R.row(i).data(), R.row(j).data(), X.cols()),
+                         squared);
         }
       }
     });
@@ -220,10 +228,7 @@ Dendrogram linkage_tree(const Eigen::MatrixXd& X, Linkage linkage) {
       P, [&](int64_t r0, int64_t r1, const Eigen::MatrixXd& B) {
         for (int64_t i = r0; i < r1; ++i) {
           float* row = D.row(i);
-          for (int64_t j = 0; j < n; ++j) {
-            const double v = B(i - r0, j);
-            row[j] = static_cast<float>(squared ? v : std::sqrt(v));
-          }
+          for (int64_t j = 0; j < n; ++j) row[j] = entry(B(i - r0, j), squared);
         }
       });
   return chain_linkage(D, linkage, squared);
@@ -233,9 +238,7 @@ namespace clustering_detail {
 
 Dendrogram linkage_tree(const PairwiseDistances& T, Linkage linkage) {
   const int64_t n = T.size();
-  if (n > kMaxSamples)
-    throw Error("agglomerative clustering: " + std::to_string(n) + " samples; at most " +
-                std::to_string(kMaxSamples) + " fit in memory (n^2/2 floats)");
+  check_samples(n);
   if (n == 1) return Dendrogram{1, {}};
   const bool squared = linkage == Linkage::Ward;
   Square D(n);
