@@ -4,7 +4,7 @@
 // dbscan in the same session.
 //
 // usage: bench_umap_hdbscan [--fashion DIR] [--out EMBEDDING.csv] [--peer PEER_EMBEDDING.csv]
-//                           [--runs N] [--threads T] [--seed S]
+//                           [--runs N] [--threads T] [--seed S] [--components 2|10]
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
@@ -83,7 +83,7 @@ void describe(const std::vector<int64_t>& labels, int64_t* clusters, int64_t* no
 int main(int argc, char** argv) {
   spdlog::cfg::load_env_levels();
   std::string fashion = "/usr/share/datasets/fashion-mnist", out, peer;
-  int runs = 3, threads = 2;
+  int runs = 3, threads = 2, components = 2;
   uint64_t seed = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
@@ -99,6 +99,8 @@ int main(int argc, char** argv) {
       threads = std::max(1, std::stoi(v));
     else if (a == "--seed")
       seed = std::stoull(v);
+    else if (a == "--components")
+      components = std::max(1, std::stoi(v));
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -123,11 +125,11 @@ int main(int argc, char** argv) {
                 (long long)X.rows(), (long long)X.cols(), seconds_since(t_load));
 
     Eigen::MatrixXd E;
-    const auto o = mutagen::UmapOptions().n_components(2).seed(seed).threads(threads);
+    const auto o = mutagen::UmapOptions().n_components(components).seed(seed).threads(threads);
     const double t_umap = median_time("umap", runs, [&] { E = mutagen::umap_embed(X, o); });
     const auto t_tw = std::chrono::steady_clock::now();
     const double trust = mutagen::trustworthiness(X, E, 5);
-    std::printf("RESULT umap_median_s=%.4f\n", t_umap);
+    std::printf("RESULT umap_components=%d umap_median_s=%.4f\n", components, t_umap);
     std::printf("RESULT umap_trustworthiness=%.5f (k=5, %.2f s)\n", trust, seconds_since(t_tw));
     if (!out.empty()) write_csv(out, E);
 

@@ -34,13 +34,20 @@ void mirror_upper(double* D, int64_t n) {
 
 }  // namespace
 
-PairwiseDistances::PairwiseDistances(const Eigen::MatrixXd& X) {
+PairwiseDistances::PairwiseDistances(const Eigen::MatrixXd& X, TableMemory memory)
+    : memory_(std::move(memory)) {
   knn_detail::check_matrix(X, "pairwise distances");
   n_ = X.rows();
   d_ = X.cols();
   const int64_t n = n_, d = d_;
-  data_.reset(new double[size_t(n) * size_t(n)]);
-  double* D = data_.get();
+  const size_t size = size_t(n) * size_t(n);
+  if (!memory_.data || memory_.capacity < size) {
+    memory_.data.reset();  // the old block goes before the new one comes
+    memory_.data.reset(new double[size]);
+    memory_.capacity = size;
+  }
+  double* D = memory_.data.get();
+  data_ = D;
   const RowMatrixXd R = X;
   if (d <= 32) {
     // Exact differences. Row i of the upper triangle has n - 1 - i entries: rows i and n - 1 - i
@@ -88,6 +95,15 @@ PairwiseDistances::PairwiseDistances(const Eigen::MatrixXd& X) {
     }
   }
   mirror_upper(D, n);
+}
+
+TableMemory PairwiseDistances::release_memory() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  n_ = d_ = 0;
+  data_ = nullptr;
+  sorted_k_ = 0;
+  sorted_.clear();
+  return std::move(memory_);
 }
 
 double PairwiseDistances::kth_nearest(int64_t i, int64_t k) const {

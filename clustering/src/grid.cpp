@@ -173,6 +173,7 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
       "= {} fits",
       classes.size(), o.scalings().size(), pairs, methods.size(), progress.total);
 
+  TableMemory table_memory;  // one block for every reduction's distance table
   for (int64_t cls : classes) {
     const std::vector<int64_t> positions = class_positions(data, cls);
     const Eigen::MatrixXd bytes = image_bytes(data, positions);
@@ -218,11 +219,13 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
                             info.empty() ? "" : ", ", info, seconds_since(t0));
               // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and
               // DBCVs.
-              const std::unique_ptr<PairwiseDistances> dist = distance_table(Z);
+              const std::unique_ptr<PairwiseDistances> dist =
+                  distance_table(Z, std::move(table_memory));
               rows = run_clusterings(Z, cls, specs, cseed, dist.get(), threads, [&](int64_t n) {
                 progress.done += n;
                 progress.log(where, false);
               });
+              if (dist) table_memory = dist->release_memory();
             } catch (const Error& e) {
               failure = e.what();
               progress.done += static_cast<int64_t>(methods.size());

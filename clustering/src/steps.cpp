@@ -123,9 +123,9 @@ Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint6
   throw Error("reduction: unknown (internal error)");
 }
 
-std::unique_ptr<PairwiseDistances> distance_table(const Eigen::MatrixXd& Z) {
+std::unique_ptr<PairwiseDistances> distance_table(const Eigen::MatrixXd& Z, TableMemory memory) {
   if (!PairwiseDistances::affordable(Z.rows())) return nullptr;
-  return std::make_unique<PairwiseDistances>(Z);
+  return std::make_unique<PairwiseDistances>(Z, std::move(memory));
 }
 
 std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec, uint64_t seed,

@@ -88,7 +88,9 @@ struct Scores {
 // D (optional): Z's distance table, read by the silhouette and DBCV.
 Scores score(const Eigen::MatrixXd& Z, const std::vector<int64_t>& labels, bool silhouette,
              bool dbcv, const PairwiseDistances* D = nullptr);
-// Z's distance table when it fits in memory (PairwiseDistances::affordable), else null.
-std::unique_ptr<PairwiseDistances> distance_table(const Eigen::MatrixXd& Z);
+// Z's distance table when it fits in memory (PairwiseDistances::affordable), else null; in the
+// memory of an earlier table when given one.
+std::unique_ptr<PairwiseDistances> distance_table(const Eigen::MatrixXd& Z,
+                                                  TableMemory memory = {});
 
 }  // namespace mutagen::clustering_detail

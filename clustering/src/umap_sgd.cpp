@@ -138,30 +138,36 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
     // together, the negatives' sum clipped at 4 like each gradient (umap-learn applies them one by
     // one; an unclipped sum costs trustworthiness, this does not): independent computations the CPU
     // overlaps.
-    if constexpr (D == 2) {
-      // Four negative samples at a time, in float lanes; lanes past n_neg and coincident points
-      // give 0.
-      const float cx = float(cur[0]), cy = float(cur[1]);
-      v4f ax = {0, 0, 0, 0}, ay = {0, 0, 0, 0};
+    if constexpr (D > 0) {
+      // Four negative samples at a time, in float lanes (for the usual 2-d and 10-d layouts);
+      // lanes past n_neg and coincident points give 0.
+      float cf[D];
+      for (int c = 0; c < D; ++c) cf[c] = float(cur[c]);
+      v4f sum[D];
+      for (int c = 0; c < D; ++c) sum[c] = v4f{0, 0, 0, 0};
       for (int64_t s = 0; s < n_neg; s += 4) {
-        v4f ox = {cx, cx, cx, cx}, oy = {cy, cy, cy, cy};
+        v4f o4[D];
+        for (int c = 0; c < D; ++c) o4[c] = v4f{cf[c], cf[c], cf[c], cf[c]};
         for (int l = 0; l < 4 && s + l < n_neg; ++l) {
           const double* o = at(pick(part.rng, uint64_t(n)));
-          ox[l] = float(o[0]);
-          oy[l] = float(o[1]);
+          for (int c = 0; c < D; ++c) o4[c][l] = float(o[c]);
         }
-        const v4f dx = cx - ox, dy = cy - oy, q2 = dx * dx + dy * dy;
+        v4f q2 = {0, 0, 0, 0};
+        for (int c = 0; c < D; ++c) {
+          o4[c] = cf[c] - o4[c];  // now the differences
+          q2 = c == 0 ? o4[c] * o4[c] : q2 + o4[c] * o4[c];
+        }
         const v4f pw = fast_pow4(q2 > 0.0f ? q2 : 1.0f, float(b));
         v4f coeff = float(two_b) / ((0.001f + q2) * (float(a) * pw + 1.0f));
         coeff = q2 > 0.0f ? coeff : 0.0f;
-        v4f gx = coeff * dx, gy = coeff * dy;
-        gx = gx > 4.0f ? 4.0f : (gx < -4.0f ? -4.0f : gx);
-        gy = gy > 4.0f ? 4.0f : (gy < -4.0f ? -4.0f : gy);
-        ax += gx;
-        ay += gy;
+        for (int c = 0; c < D; ++c) {
+          v4f g = coeff * o4[c];
+          g = g > 4.0f ? 4.0f : (g < -4.0f ? -4.0f : g);
+          sum[c] += g;
+        }
       }
-      cur[0] += pos[0] + clip4(double((ax[0] + ax[1]) + (ax[2] + ax[3]))) * alpha;
-      cur[1] += pos[1] + clip4(double((ay[0] + ay[1]) + (ay[2] + ay[3]))) * alpha;
+      for (int c = 0; c < D; ++c)
+        cur[c] += pos[c] + clip4(double((sum[c][0] + sum[c][1]) + (sum[c][2] + sum[c][3]))) * alpha;
     } else {
       std::fill(acc, acc + dim, 0.0);
       for (int64_t s = 0; s < n_neg; ++s) {
@@ -264,6 +270,8 @@ void optimize_layout(RowMatrixXd& embedding, const Graph& g, double a, double b,
   }
   if (dim == 2)
     run_epochs<2>(Y, E, parts, a, b, n_epochs, threads);
+  else if (dim == 10)
+    run_epochs<10>(Y, E, parts, a, b, n_epochs, threads);
   else
     run_epochs<0>(Y, E, parts, a, b, n_epochs, threads);
   for (int64_t r = 0; r < n; ++r) embedding.row(order[r]) = Y.row(r);

@@ -71,12 +71,16 @@ TEST(Umap, KeepsSeparatedBlobsSeparated) {
 
 TEST(Umap, SameSeedSameEmbeddingForAnyThreadCount) {
   const auto data = blobs50(2);
-  const auto o = mutagen::UmapOptions().seed(11).n_epochs(60);
-  const Eigen::MatrixXd a = mutagen::umap_embed(data.X, o);
-  const Eigen::MatrixXd b = mutagen::umap_embed(data.X, mutagen::UmapOptions(o).threads(1));
-  EXPECT_EQ((a - b).cwiseAbs().maxCoeff(), 0.0);
-  const Eigen::MatrixXd c = mutagen::umap_embed(data.X, mutagen::UmapOptions(o).seed(12));
-  EXPECT_GT((a - c).cwiseAbs().maxCoeff(), 1e-3);
+  // 2, 10 and 3 components: the three code paths of the layout optimisation.
+  for (int64_t dim : {2, 10, 3}) {
+    const auto o = mutagen::UmapOptions().seed(11).n_epochs(60).n_components(dim);
+    const Eigen::MatrixXd a = mutagen::umap_embed(data.X, o);
+    const Eigen::MatrixXd b = mutagen::umap_embed(data.X, mutagen::UmapOptions(o).threads(1));
+    ASSERT_EQ(a.cols(), dim);
+    EXPECT_EQ((a - b).cwiseAbs().maxCoeff(), 0.0) << dim;
+    const Eigen::MatrixXd c = mutagen::umap_embed(data.X, mutagen::UmapOptions(o).seed(12));
+    EXPECT_GT((a - c).cwiseAbs().maxCoeff(), 1e-3) << dim;
+  }
 }
 
 // A noisy closed curve in 10-d: one connected kNN graph of 600 points (the Lanczos path).
@@ -176,6 +180,14 @@ TEST(Umap, RealDigitsEmbedTrustworthilyAndClusterByClass) {
   EXPECT_GE(trust, 0.94);
   EXPECT_GE(ari, 0.4);
   EXPECT_GE(clusters, 5);
+
+  // 10 components (the grid's umap10) keep more of the neighbourhoods than 2.
+  const Eigen::MatrixXd E10 =
+      mutagen::umap_embed(X, mutagen::UmapOptions().seed(0).n_components(10));
+  const double trust10 = mutagen::trustworthiness(X, E10, 5);
+  RecordProperty("trustworthiness_10d", std::to_string(trust10));
+  EXPECT_GE(trust10, trust);
+  EXPECT_GE(trust10, 0.96);
 }
 
 }  // namespace
