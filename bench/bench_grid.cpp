@@ -93,6 +93,13 @@ void hotspots(const Eigen::MatrixXd& Z, const std::string& name, bool with_gmm) 
   std::vector<std::vector<int64_t>> kl;  // KMeans-like labellings for the silhouettes
   for (int64_t k = 2; k <= 5; ++k)       // KMeans labels: what the silhouettes of a grid score
     kl.push_back(kmeans(Z, KMeansOptions().k(k).seed(1)).labels);
+  {
+    int64_t iters = 0;
+    const Usage u = timed([&] {
+      for (int64_t k = 2; k <= 5; ++k) iters += kmeans(Z, KMeansOptions().k(k).seed(1)).iterations;
+    });
+    report("kmeans k 2..5 (n_init 10, best runs " + std::to_string(iters) + " steps)", u);
+  }
   std::unique_ptr<cd::PairwiseDistances> D;
   report("distance table", timed([&] { D = std::make_unique<cd::PairwiseDistances>(Z); }));
   report("silhouette x4 direct", timed([&] {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -56,6 +57,59 @@ Eigen::MatrixXd kmeans_plus_plus(const Eigen::MatrixXd& X, const Eigen::VectorXd
   return centers;
 }
 
+typedef double v2d __attribute__((vector_size(16)));
+
+inline v2d load2(const double* p) {
+  v2d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// dots[c] = x . C.col(c) for every centre, four centres per pass over x: four independent sums
+// keep the adder busy where one dot product at a time waits on its own sum (PCA's 150-220
+// features: assignment about twice as fast).
+void sample_dots(const double* x, const Eigen::MatrixXd& C, double* dots) {
+  const int64_t d = C.rows(), k = C.cols(), d2 = d & ~int64_t(1);
+  int64_t c = 0;
+  for (; c + 4 <= k; c += 4) {
+    const double *c0 = C.col(c).data(), *c1 = C.col(c + 1).data(), *c2 = C.col(c + 2).data(),
+                 *c3 = C.col(c + 3).data();
+    v2d a0 = {0, 0}, a1 = {0, 0}, a2 = {0, 0}, a3 = {0, 0};
+    for (int64_t j = 0; j < d2; j += 2) {
+      const v2d xv = load2(x + j);
+      a0 += xv * load2(c0 + j);
+      a1 += xv * load2(c1 + j);
+      a2 += xv * load2(c2 + j);
+      a3 += xv * load2(c3 + j);
+    }
+    double s0 = a0[0] + a0[1], s1 = a1[0] + a1[1], s2 = a2[0] + a2[1], s3 = a3[0] + a3[1];
+    if (d2 < d) {
+      s0 += x[d2] * c0[d2];
+      s1 += x[d2] * c1[d2];
+      s2 += x[d2] * c2[d2];
+      s3 += x[d2] * c3[d2];
+    }
+    dots[c] = s0;
+    dots[c + 1] = s1;
+    dots[c + 2] = s2;
+    dots[c + 3] = s3;
+  }
+  for (; c < k; ++c) {
+    const double* cc = C.col(c).data();
+    v2d a0 = {0, 0}, a1 = {0, 0};
+    int64_t j = 0;
+    for (; j + 4 <= d2; j += 4) {
+      a0 += load2(x + j) * load2(cc + j);
+      a1 += load2(x + j + 2) * load2(cc + j + 2);
+    }
+    if (j < d2) a0 += load2(x + j) * load2(cc + j);
+    const v2d a = a0 + a1;
+    double s = a[0] + a[1];
+    if (d2 < d) s += x[d2] * cc[d2];
+    dots[c] = s;
+  }
+}
+
 // One pass over the samples (P: d x n, a sample per column; C: d x k, a centre per column): nearest
 // centre per sample (labels, squared distance in dist) and, when sums/counts are given, the
 // per-centre sums of the assigned samples. Returns the inertia. Fusing assignment and update reads
@@ -70,12 +124,14 @@ double assign(const Eigen::MatrixXd& P, const Eigen::VectorXd& norms, const Eige
     counts->assign(k, 0);
   }
   double inertia = 0.0;
+  std::vector<double> dots(static_cast<size_t>(k));
   for (int64_t i = 0; i < n; ++i) {
     const auto x = P.col(i);
+    sample_dots(x.data(), C, dots.data());
     int64_t best = 0;
     double best_d = std::numeric_limits<double>::infinity();
     for (int64_t c = 0; c < k; ++c) {
-      const double d = norms(i) - 2.0 * x.dot(C.col(c)) + cn(c);
+      const double d = norms(i) - 2.0 * dots[c] + cn(c);
       if (d < best_d) {
         best_d = d;
         best = c;
