@@ -1,7 +1,5 @@
 #include "mutagen/clustering/agglomerative.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -35,24 +33,27 @@ constexpr int64_t kMaxSamples = 30000;
 
 // Square symmetric float matrix: rows are scanned contiguously (the chain's nearest-neighbour
 // search); only the Lance-Williams update writes a column. Backed by transparent huge pages where
-// the kernel allows it (fewer TLB misses on the column writes).
+// the kernel allows it (fewer TLB misses on the column writes); from a scratch pool when given one.
 struct Square {
   int64_t n;
   float* d = nullptr;
-  size_t bytes = 0;
-  explicit Square(int64_t n_) : n(n_) {
-    bytes = static_cast<size_t>(n) * static_cast<size_t>(n) * sizeof(float);
-    const size_t align = size_t{2} << 20;
-    bytes = (bytes + align - 1) / align * align;
-    d = static_cast<float*>(std::aligned_alloc(align, bytes));
+  clustering_detail::ScratchPool* pool = nullptr;
+  clustering_detail::ScratchPool::Block block;
+  explicit Square(int64_t n_, clustering_detail::ScratchPool* pool_ = nullptr)
+      : n(n_), pool(pool_) {
+    const size_t bytes = static_cast<size_t>(n) * static_cast<size_t>(n) * sizeof(float);
+    block = pool ? pool->take(bytes) : clustering_detail::ScratchPool::allocate(bytes);
+    d = static_cast<float*>(block.data);
     if (!d)
       throw Error("agglomerative clustering: cannot allocate " + std::to_string(bytes >> 20) +
                   " MB for the distance matrix of " + std::to_string(n) + " samples");
-#ifdef MADV_HUGEPAGE
-    madvise(d, bytes, MADV_HUGEPAGE);
-#endif
   }
-  ~Square() { std::free(d); }
+  ~Square() {
+    if (pool)
+      pool->give(block);
+    else
+      std::free(block.data);
+  }
   Square(const Square&) = delete;
   Square& operator=(const Square&) = delete;
   float* row(int64_t i) { return d + static_cast<size_t>(i) * static_cast<size_t>(n); }
@@ -241,7 +242,7 @@ Dendrogram linkage_tree(const PairwiseDistances& T, Linkage linkage) {
   check_samples(n);
   if (n == 1) return Dendrogram{1, {}};
   const bool squared = linkage == Linkage::Ward;
-  Square D(n);
+  Square D(n, &T.scratch());
   for (int64_t i = 0; i < n; ++i) {
     const double* in = T.row(i);
     float* row = D.row(i);

@@ -1,10 +1,12 @@
 // The shared pairwise distance table (distances.h) and the silhouette on it.
 #include "distances.h"
 
+#include <sys/mman.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <string>
@@ -46,6 +48,7 @@ PairwiseDistances::PairwiseDistances(const Eigen::MatrixXd& X, TableMemory memor
     memory_.data.reset(new double[size]);
     memory_.capacity = size;
   }
+  if (!memory_.scratch) memory_.scratch = std::make_unique<ScratchPool>();
   double* D = memory_.data.get();
   data_ = D;
   const RowMatrixXd R = X;
@@ -95,6 +98,41 @@ PairwiseDistances::PairwiseDistances(const Eigen::MatrixXd& X, TableMemory memor
     }
   }
   mirror_upper(D, n);
+}
+
+ScratchPool::~ScratchPool() {
+  for (const Block& b : free_) std::free(b.data);
+}
+
+ScratchPool::Block ScratchPool::take(size_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t i = 0; i < free_.size(); ++i)
+      if (free_[i].bytes >= bytes) {
+        const Block b = free_[i];
+        free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
+        return b;
+      }
+  }
+  return allocate(bytes);
+}
+
+ScratchPool::Block ScratchPool::allocate(size_t bytes) {
+  const size_t align = size_t{2} << 20;
+  Block b;
+  b.bytes = (bytes + align - 1) / align * align;
+  b.data = std::aligned_alloc(align, b.bytes);
+  if (!b.data) return Block{};
+#ifdef MADV_HUGEPAGE
+  madvise(b.data, b.bytes, MADV_HUGEPAGE);
+#endif
+  return b;
+}
+
+void ScratchPool::give(Block block) {
+  if (!block.data) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_.push_back(block);
 }
 
 TableMemory PairwiseDistances::release_memory() {
