@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "linalg.h"
+#include "mutagen/clustering/agglomerative.h"
 #include "mutagen/clustering/dbcv.h"
 #include "mutagen/clustering/gmm.h"
 #include "mutagen/clustering/hdbscan.h"
@@ -120,6 +121,62 @@ TEST(PairwiseDistances, HdbscanAndDbcvEqualTheDirectOnes) {
     EXPECT_THROW(cd::dbcv(data.X.topRows(10), D, data.y), mutagen::Error);
     EXPECT_THROW(cd::dbcv(data.X, D, std::vector<int64_t>(data.y.size(), 0)), mutagen::Error);
   }
+}
+
+bool same_tree(const mutagen::Dendrogram& a, const mutagen::Dendrogram& b) {
+  if (a.n != b.n || a.merges.size() != b.merges.size()) return false;
+  for (size_t i = 0; i < a.merges.size(); ++i)
+    if (a.merges[i].a != b.merges[i].a || a.merges[i].b != b.merges[i].b ||
+        a.merges[i].height != b.merges[i].height || a.merges[i].size != b.merges[i].size)
+      return false;
+  return true;
+}
+
+TEST(PairwiseDistances, ReusedMemoryGivesTheSameTablesAndTrees) {
+  // The grid hands one table's memory and scratch blocks to the next table: what the last user
+  // left there must not leak into the next results.
+  const auto first = blobs(3, 10, 60, 8), second = blobs(4, 2, 40, 9);
+  cd::TableMemory memory;
+  {
+    PairwiseDistances D(first.X);
+    for (mutagen::Linkage l :
+         {mutagen::Linkage::Ward, mutagen::Linkage::Complete, mutagen::Linkage::Average})
+      EXPECT_EQ(cd::linkage_tree(D, l).cut(3), mutagen::agglomerative(first.X, 3, l));
+    memory = D.release_memory();
+    EXPECT_EQ(D.size(), 0);
+  }
+  ASSERT_TRUE(memory.data);
+  ASSERT_TRUE(memory.scratch);
+  const double* block = memory.data.get();
+  const PairwiseDistances fresh(second.X);
+  const PairwiseDistances reused(second.X, std::move(memory));
+  EXPECT_EQ(reused.row(0), block);  // 160 samples in the memory of 180
+  for (int64_t i = 0; i < fresh.size(); ++i)
+    for (int64_t j = 0; j < fresh.size(); ++j) ASSERT_EQ(reused(i, j), fresh(i, j));
+  for (mutagen::Linkage l : {mutagen::Linkage::Average, mutagen::Linkage::Ward}) {
+    // Trees in the scratch blocks the first table's trees left behind, and in new blocks.
+    const mutagen::Dendrogram in_new_blocks = cd::linkage_tree(fresh, l);
+    EXPECT_TRUE(same_tree(cd::linkage_tree(reused, l), in_new_blocks)) << mutagen::to_string(l);
+    EXPECT_TRUE(same_tree(cd::linkage_tree(reused, l), in_new_blocks)) << "again";
+    EXPECT_EQ(in_new_blocks.cut(4), second.y);
+  }
+  EXPECT_EQ(reused.kth_nearest(0, 1), 0.0);
+}
+
+TEST(ScratchPool, HandsBackFreeBlocksAndAllocatesLargerOnes) {
+  cd::ScratchPool pool;
+  const cd::ScratchPool::Block a = pool.take(1000);
+  ASSERT_NE(a.data, nullptr);
+  EXPECT_GE(a.bytes, size_t(1000));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data) % (uintptr_t(2) << 20), 0u);  // 2 MB aligned
+  pool.give(a);
+  const cd::ScratchPool::Block b = pool.take(500);
+  EXPECT_EQ(b.data, a.data);  // the free block
+  const cd::ScratchPool::Block c = pool.take(a.bytes + 1);
+  EXPECT_NE(c.data, a.data);  // none free: a new one
+  EXPECT_GT(c.bytes, a.bytes);
+  pool.give(b);
+  pool.give(c);  // both freed with the pool
 }
 
 // core(i) = (sum_{j: d_ij > 0} d_ij^-D / (m - 1))^(-1/D) in log space (the previous code).
