@@ -24,8 +24,12 @@ struct Edge {
 
 // Prim's algorithm on the dense mutual-reachability graph, O(n^2) distance evaluations. `sq(i, j)`
 // gives the squared distance and core2 holds squared core distances (kSquared), or both are plain
-// distances (the shared table, distances.h).
-template <bool kSquared = true, class SqDist>
+// distances (the shared table, distances.h). kReadAll (for the table, where an entry is a read):
+// every remaining vertex's distance is read and the updates are selects, without branches on the
+// data; otherwise the distance is computed only when the core distances do not already rule the
+// edge out, a branch mispredicted about as often as not. The same tree either way: the update
+// condition is max(cc, core_j, d) < best_j.
+template <bool kSquared = true, bool kReadAll = false, class SqDist>
 std::vector<Edge> prim_mst(int64_t n, const std::vector<double>& core2, const SqDist& sq) {
   std::vector<int32_t> rest(size_t(n - 1));
   std::iota(rest.begin(), rest.end(), 1);
@@ -40,17 +44,29 @@ std::vector<Edge> prim_mst(int64_t n, const std::vector<double>& core2, const Sq
     const double cc = core2[cur];
     for (size_t p = 0; p < rest.size(); ++p) {
       const int32_t j = rest[p];
-      double m = std::max(cc, core2[j]);
-      if (m < best[j]) {
-        m = std::max(m, sq(cur, j));
+      if constexpr (kReadAll) {
+        const double m = std::max(std::max(cc, core2[j]), sq(cur, j));
+        const double bj = best[j];
+        const bool upd = m < bj;
+        const double nb = upd ? m : bj;
+        best[j] = nb;
+        from[j] = upd ? cur : from[j];
+        const bool lower = nb < bw;  // first minimum = lowest index (rest is sorted)
+        bw = lower ? nb : bw;
+        bpos = lower ? p : bpos;
+      } else {
+        double m = std::max(cc, core2[j]);
         if (m < best[j]) {
-          best[j] = m;
-          from[j] = cur;
+          m = std::max(m, sq(cur, j));
+          if (m < best[j]) {
+            best[j] = m;
+            from[j] = cur;
+          }
         }
-      }
-      if (best[j] < bw) {  // first minimum = lowest index (rest is sorted)
-        bw = best[j];
-        bpos = p;
+        if (best[j] < bw) {  // first minimum = lowest index (rest is sorted)
+          bw = best[j];
+          bpos = p;
+        }
       }
     }
     cur = rest[bpos];
@@ -257,44 +273,6 @@ std::vector<int64_t> hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size,
 
 namespace clustering_detail {
 
-// prim_mst on the shared table, without branches on the data: every remaining vertex's table
-// entry is read (a row is read in index order) and the updates are selects, where prim_mst skips
-// the read when the core distances already rule an edge out but mispredicts that branch about as
-// often as not. Same tree: the update condition is the same, max(cc, core_j, d) < best_j.
-std::vector<Edge> prim_mst_table(int64_t n, const std::vector<double>& core,
-                                 const PairwiseDistances& D) {
-  std::vector<int32_t> rest(size_t(n - 1));
-  std::iota(rest.begin(), rest.end(), 1);
-  std::vector<double> best(size_t(n), std::numeric_limits<double>::infinity());
-  std::vector<int32_t> from(size_t(n), 0);
-  std::vector<Edge> mst;
-  mst.reserve(size_t(n - 1));
-  int32_t cur = 0;
-  while (!rest.empty()) {
-    double bw = std::numeric_limits<double>::infinity();
-    size_t bpos = 0;
-    const double cc = core[cur];
-    const double* row = D.row(cur);
-    const size_t r = rest.size();
-    for (size_t p = 0; p < r; ++p) {
-      const int32_t j = rest[p];
-      const double m = std::max(std::max(cc, core[j]), row[j]);
-      const double bj = best[j];
-      const bool upd = m < bj;
-      const double nb = upd ? m : bj;
-      best[j] = nb;
-      from[j] = upd ? cur : from[j];
-      const bool lower = nb < bw;  // first minimum = lowest index (rest is sorted)
-      bw = lower ? nb : bw;
-      bpos = lower ? p : bpos;
-    }
-    cur = rest[bpos];
-    mst.push_back({from[cur], cur, best[cur]});
-    rest.erase(rest.begin() + std::ptrdiff_t(bpos));
-  }
-  return mst;
-}
-
 std::vector<int64_t> hdbscan(const PairwiseDistances& D, int64_t min_cluster_size,
                              int64_t min_samples) {
   const int64_t n = D.size();
@@ -302,7 +280,9 @@ std::vector<int64_t> hdbscan(const PairwiseDistances& D, int64_t min_cluster_siz
   if (n < 2) return std::vector<int64_t>(size_t(n), -1);
   std::vector<double> core(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) core[i] = D.kth_nearest(i, ms);
-  return labels_from_mst(n, prim_mst_table(n, core, D), min_cluster_size);
+  return labels_from_mst(
+      n, prim_mst<false, true>(n, core, [&](int32_t i, int32_t j) { return D.row(i)[j]; }),
+      min_cluster_size);
 }
 
 }  // namespace clustering_detail
