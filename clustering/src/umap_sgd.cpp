@@ -94,9 +94,7 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
                 double a, double b, double alpha, double ep) {
   const int64_t dim = D > 0 ? D : dim_rt;
   const double two_ab = 2.0 * a * b, two_b = 2.0 * b;
-  double acc_fixed[D > 0 ? D : 1];
-  std::vector<double> acc_dyn(D > 0 ? 0 : size_t(dim));
-  double* acc = D > 0 ? acc_fixed : acc_dyn.data();
+  std::vector<double> acc(D > 0 ? 0 : size_t(dim));  // the negatives' sum (runtime dim only)
   double pos_fixed[D > 0 ? D : 1];
   std::vector<double> pos_dyn(D > 0 ? 0 : size_t(dim));
   double* pos = D > 0 ? pos_fixed : pos_dyn.data();
@@ -169,7 +167,7 @@ void epoch_part(Part& part, Edges& E, double* Y, const double* S, int64_t dim_rt
       for (int c = 0; c < D; ++c)
         cur[c] += pos[c] + clip4(double((sum[c][0] + sum[c][1]) + (sum[c][2] + sum[c][3]))) * alpha;
     } else {
-      std::fill(acc, acc + dim, 0.0);
+      std::fill(acc.begin(), acc.end(), 0.0);
       for (int64_t s = 0; s < n_neg; ++s) {
         const double* o = at(pick(part.rng, uint64_t(n)));
         double q2 = 0;
