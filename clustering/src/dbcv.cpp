@@ -17,12 +17,157 @@
 #include "distances.h"
 #include "knn.h"
 #include "mutagen/error.h"
+#include "simd.h"
 
 namespace mutagen {
 namespace {
 
 using knn_detail::RowMatrixXd;
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// out[j] = squared distance from x to member j, members feature by feature in cols[0..D), four
+// members per lane vector; per member the features are summed in order, as a scalar loop would.
+template <int D>
+MUTAGEN_ALWAYS_INLINE void sq_distances_steps(const double* const* cols, const double* x, int64_t m,
+                                              double* out) {
+  using namespace simd;
+  v4d xv[D];
+  for (int f = 0; f < D; ++f) xv[f] = broadcast(x[f]);
+  int64_t j = 0;
+  for (; j + 4 <= m; j += 4) {
+    v4d t = load(cols[0] + j) - xv[0], sum = t * t;
+    for (int f = 1; f < D; ++f) {
+      t = load(cols[f] + j) - xv[f];
+      sum += t * t;
+    }
+    store(out + j, sum);
+  }
+  for (; j < m; ++j) {
+    double sum = 0.0;
+    for (int f = 0; f < D; ++f) {
+      const double t = cols[f][j] - x[f];
+      sum += t * t;
+    }
+    out[j] = sum;
+  }
+}
+
+template <int D>
+void sq_distances_baseline(const double* const* cols, const double* x, int64_t m, double* out) {
+  sq_distances_steps<D>(cols, x, m, out);
+}
+
+#if MUTAGEN_HAS_AVX2_BUILD
+template <int D>
+MUTAGEN_TARGET_AVX2 void sq_distances_avx2(const double* const* cols, const double* x, int64_t m,
+                                           double* out) {
+  sq_distances_steps<D>(cols, x, m, out);
+}
+#endif
+
+template <int D>
+void sq_distances(const double* const* cols, const double* x, int64_t m, double* out) {
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) return sq_distances_avx2<D>(cols, x, m, out);
+#endif
+  sq_distances_baseline<D>(cols, x, m, out);
+}
+
+// One Prim step inside a cluster: relaxes every vertex through the new tree vertex `cur` (row: its
+// squared distances), then returns the lowest index holding the smallest best. Tree vertices have
+// core2 = best = inf: never relaxed, never picked. Four lanes, no branches on the data.
+MUTAGEN_ALWAYS_INLINE int64_t prim_step(int64_t m, int64_t cur, const double* row, double* core2,
+                                        double* best, int64_t* from) {
+  using namespace simd;
+  const double cc = core2[cur];
+  core2[cur] = kInf;
+  best[cur] = kInf;
+  const v4d ccv = broadcast(cc);
+  const v4l curv = broadcast(cur);
+  v4d bwv = broadcast(kInf);
+  v4l bjv = broadcast(m), idx = {0, 1, 2, 3};
+  const int64_t m4 = m & ~int64_t(3);
+  for (int64_t j = 0; j < m4; j += 4, idx += 4) {
+    const v4d w = max(load(row + j), max(load(core2 + j), ccv)), b = load(best + j);
+    const v4l better = w < b;
+    const v4d nb = better ? w : b;
+    store(best + j, nb);
+    store(from + j, better ? curv : load(from + j));
+    const v4l lower = nb < bwv;  // per lane, the first minimum
+    bwv = lower ? nb : bwv;
+    bjv = lower ? idx : bjv;
+  }
+  double bw = kInf;
+  int64_t bj = m;
+  for (int l = 0; l < 4; ++l)
+    if (bwv[l] < bw || (bwv[l] == bw && bjv[l] < bj)) bw = bwv[l], bj = bjv[l];
+  for (int64_t j = m4; j < m; ++j) {  // the tail: higher indices, so only a smaller value wins
+    const double w = std::max(row[j], std::max(core2[j], cc));
+    if (w < best[j]) best[j] = w, from[j] = cur;
+    if (best[j] < bw) bw = best[j], bj = j;
+  }
+  return bj;
+}
+
+int64_t prim_step_baseline(int64_t m, int64_t cur, const double* row, double* core2, double* best,
+                           int64_t* from) {
+  return prim_step(m, cur, row, core2, best, from);
+}
+
+#if MUTAGEN_HAS_AVX2_BUILD
+MUTAGEN_TARGET_AVX2 int64_t prim_step_avx2(int64_t m, int64_t cur, const double* row, double* core2,
+                                           double* best, int64_t* from) {
+  return prim_step(m, cur, row, core2, best, from);
+}
+#endif
+
+int64_t prim_step_dispatch(int64_t m, int64_t cur, const double* row, double* core2, double* best,
+                           int64_t* from) {
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) return prim_step_avx2(m, cur, row, core2, best, from);
+#endif
+  return prim_step_baseline(m, cur, row, core2, best, from);
+}
+
+// The lowest index v >= j0 of a tree vertex (core2[v] = inf) that may tie with the new vertex's
+// edge: core[v] <= hi and row[v] <= hi2 (row: the new vertex's squared distances); m when none.
+MUTAGEN_ALWAYS_INLINE int64_t tie_candidate_steps(int64_t m, int64_t j0, const double* core2,
+                                                  const double* core, const double* row, double hi,
+                                                  double hi2) {
+  using namespace simd;
+  const v4d inf = broadcast(kInf), hiv = broadcast(hi), hi2v = broadcast(hi2);
+  int64_t j = j0;
+  for (; j + 4 <= m; j += 4) {
+    const v4l ok = (load(core2 + j) == inf) & (load(core + j) <= hiv) & (load(row + j) <= hi2v);
+    if (ok[0] | ok[1] | ok[2] | ok[3])
+      for (int l = 0;; ++l)
+        if (ok[l]) return j + l;
+  }
+  for (; j < m; ++j)
+    if (core2[j] == kInf && core[j] <= hi && row[j] <= hi2) return j;
+  return m;
+}
+
+int64_t tie_candidate_baseline(int64_t m, int64_t j0, const double* core2, const double* core,
+                               const double* row, double hi, double hi2) {
+  return tie_candidate_steps(m, j0, core2, core, row, hi, hi2);
+}
+
+#if MUTAGEN_HAS_AVX2_BUILD
+MUTAGEN_TARGET_AVX2 int64_t tie_candidate_avx2(int64_t m, int64_t j0, const double* core2,
+                                               const double* core, const double* row, double hi,
+                                               double hi2) {
+  return tie_candidate_steps(m, j0, core2, core, row, hi, hi2);
+}
+#endif
+
+int64_t tie_candidate(int64_t m, int64_t j0, const double* core2, const double* core,
+                      const double* row, double hi, double hi2) {
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) return tie_candidate_avx2(m, j0, core2, core, row, hi, hi2);
+#endif
+  return tie_candidate_baseline(m, j0, core2, core, row, hi, hi2);
+}
 
 // Members of one cluster by coordinates: row-major (a member's point) and feature-major (one
 // feature of every member, contiguous).
@@ -36,6 +181,7 @@ class CoordRows {
         pts_[size_t(i * d_ + f)] = v;
         cols_[size_t(f * m_ + i)] = v;
       }
+    for (int64_t f = 0; f < d_; ++f) col_ptrs_.push_back(cols_.data() + f * m_);
   }
   int64_t size() const { return m_; }
   const double* point(int64_t i) const { return pts_.data() + i * d_; }
@@ -43,8 +189,8 @@ class CoordRows {
   // widths (UMAP 2, UMAP 10, the VAE's 10-d latent) get one pass with the sum in a register; the
   // sum runs over the features in the same order either way.
   void fill_from(const double* x, double* out) const {
-    if (d_ == 2) return fill_fixed<2>(x, out);
-    if (d_ == 10) return fill_fixed<10>(x, out);
+    if (d_ == 2) return sq_distances<2>(col_ptrs_.data(), x, m_, out);
+    if (d_ == 10) return sq_distances<10>(col_ptrs_.data(), x, m_, out);
     for (int64_t j = 0; j < m_; ++j) out[j] = 0.0;
     for (int64_t f = 0; f < d_; ++f) {
       const double* c = cols_.data() + f * m_;
@@ -61,23 +207,9 @@ class CoordRows {
   }
 
  private:
-  template <int D>
-  void fill_fixed(const double* x, double* out) const {
-    double xf[D];
-    const double* c[D];
-    for (int f = 0; f < D; ++f) xf[f] = x[f], c[f] = cols_.data() + f * m_;
-    for (int64_t j = 0; j < m_; ++j) {
-      double sum = 0.0;
-      for (int f = 0; f < D; ++f) {
-        const double t = c[f][j] - xf[f];
-        sum += t * t;
-      }
-      out[j] = sum;
-    }
-  }
-
   int64_t m_, d_;
   std::vector<double> pts_, cols_;
+  std::vector<const double*> col_ptrs_;  // each feature's column in cols_
 };
 
 // Members of one cluster in the grid's shared distance table (rows = positions in the data).
@@ -148,13 +280,91 @@ struct ClusterInfo {
   double sparseness = 0;
 };
 
+// The smallest positive value of s[0, m); inf when there is none.
+MUTAGEN_ALWAYS_INLINE double min_positive_steps(const double* s, int64_t m) {
+  using namespace simd;
+  const v4d zero = broadcast(0.0);
+  v4d best = broadcast(kInf);
+  int64_t j = 0;
+  for (; j + 4 <= m; j += 4) {
+    const v4d v = load(s + j);
+    best = (v > zero) & (v < best) ? v : best;
+  }
+  double out = std::min(std::min(best[0], best[1]), std::min(best[2], best[3]));
+  for (; j < m; ++j)
+    if (s[j] > 0.0 && s[j] < out) out = s[j];
+  return out;
+}
+
+// S of core_distances below from the squared distances s[0, m): four lanes summed in turn, then
+// (lane 0 + lane 1) + (lane 2 + lane 3), then the tail in order.
+MUTAGEN_ALWAYS_INLINE double core_sum_steps(const double* s, int64_t m, double r2, double cut,
+                                            int64_t half, bool odd) {
+  using namespace simd;
+  const v4d r2v = broadcast(r2), cutv = broadcast(cut), one = broadcast(1.0), zero = broadcast(0.0);
+  v4d acc = zero;
+  int64_t j = 0;
+  for (; j + 4 <= m; j += 4) {
+    const v4d q = r2v / load(s + j);  // s = 0 (i itself, duplicates): inf, dropped
+    v4d t = (q >= cutv) & (q <= one) ? q : zero, p = one;
+    if (odd)
+      for (int l = 0; l < 4; ++l) p[l] = std::sqrt(t[l]);
+    for (int64_t e = half; e > 0; e >>= 1) {  // p *= t^half, bit by bit
+      if (e & 1) p *= t;
+      if (e > 1) t *= t;
+    }
+    acc += p;
+  }
+  double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (; j < m; ++j) {
+    const double q = r2 / s[j];
+    double t = q >= cut && q <= 1.0 ? q : 0.0, p = odd ? std::sqrt(t) : 1.0;
+    for (int64_t e = half; e > 0; e >>= 1) {
+      if (e & 1) p *= t;
+      if (e > 1) t *= t;
+    }
+    sum += p;
+  }
+  return sum;
+}
+
+double min_positive_baseline(const double* s, int64_t m) { return min_positive_steps(s, m); }
+double core_sum_baseline(const double* s, int64_t m, double r2, double cut, int64_t half,
+                         bool odd) {
+  return core_sum_steps(s, m, r2, cut, half, odd);
+}
+
+#if MUTAGEN_HAS_AVX2_BUILD
+MUTAGEN_TARGET_AVX2 double min_positive_avx2(const double* s, int64_t m) {
+  return min_positive_steps(s, m);
+}
+MUTAGEN_TARGET_AVX2 double core_sum_avx2(const double* s, int64_t m, double r2, double cut,
+                                         int64_t half, bool odd) {
+  return core_sum_steps(s, m, r2, cut, half, odd);
+}
+#endif
+
+double min_positive(const double* s, int64_t m) {
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) return min_positive_avx2(s, m);
+#endif
+  return min_positive_baseline(s, m);
+}
+
+double core_sum(const double* s, int64_t m, double r2, double cut, int64_t half, bool odd) {
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) return core_sum_avx2(s, m, r2, cut, half, odd);
+#endif
+  return core_sum_baseline(s, m, r2, cut, half, odd);
+}
+
 // All-points core distances: core(i) = (sum_{j: d_ij > 0} d_ij^-D / (m - 1))^(-1/D). With r the
 // smallest positive distance of i: core(i) = r * (S / (m - 1))^(-1/D), S = sum t_ij^(D/2) with
 // t_ij = r^2 / d_ij^2 in (0, 1] (no overflow for many features): repeated squaring of t (times
 // sqrt(t) for odd D) instead of a log and an exp per pair. Terms below 2^-80 are dropped (set to 0
 // before the powers, which keeps them out of the subnormal range): with at most 2^20 of them they
-// cannot move S (>= 1) by a rounding unit. Eigen array expressions: vectorised (SSE2) passes over
-// a row, reductions included.
+// cannot move S (>= 1) by a rounding unit. Two vectorised passes over a row (min_positive,
+// core_sum).
 template <class Rows>
 std::vector<double> core_distances(const Rows& R, int64_t dims) {
   const int64_t m = R.size();
@@ -162,32 +372,12 @@ std::vector<double> core_distances(const Rows& R, int64_t dims) {
   const double cut = std::pow(2.0, -160.0 / double(dims));
   const int64_t half = dims / 2;
   const bool odd = dims % 2 == 1;
-  Eigen::ArrayXd s(m), t(m), acc(m);
+  std::vector<double> s(static_cast<size_t>(m));
   for (int64_t i = 0; i < m; ++i) {
     R.fill_row(i, s.data());
-    const double r2 = (s > 0.0).select(s, kInf).minCoeff();
+    const double r2 = min_positive(s.data(), m);
     if (!std::isfinite(r2)) continue;  // no distinct neighbour: 0 (hdbscan gives inf or nan)
-    // s = 0 (i itself, duplicates) gives inf and is dropped with the tiny terms.
-    {
-      const auto q = r2 / s;
-      t = (q >= cut && q <= 1.0).select(q, 0.0);
-    }
-    double sum = 0;
-    if (!odd && half == 1) {  // UMAP 2
-      sum = t.sum();
-    } else if (!odd && half == 5) {  // UMAP 10, the VAE's latent: t^5 in one pass
-      sum = (t.square().square() * t).sum();
-    } else {
-      if (odd)
-        acc = t.sqrt();
-      else
-        acc.setOnes();
-      for (int64_t e = half; e > 0; e >>= 1) {  // acc *= t^half, bit by bit
-        if (e & 1) acc *= t;
-        if (e > 1) t *= t;
-      }
-      sum = acc.sum();
-    }
+    const double sum = core_sum(s.data(), m, r2, cut, half, odd);
     core[i] = std::sqrt(r2) * std::pow(sum / double(m - 1), -1.0 / double(dims));
   }
   return core;
@@ -204,13 +394,11 @@ ClusterInfo analyse(const Rows& R, int64_t dims) {
     c.internal = {0};
     return c;
   }
-  // Prim with vectorised relaxation: a vertex in the tree gets core2 = inf (never relaxed again)
-  // and best = inf (never picked again); `from` is kept in doubles (exact below 2^53) so that
-  // the relaxation is one select.
-  Eigen::ArrayXd core2(m), best = Eigen::ArrayXd::Constant(m, kInf), from = Eigen::ArrayXd::Zero(m),
-                           row(m), w(m);
+  // Prim, one vectorised pass per step (prim_step).
+  std::vector<double> core2(size_t(m), 0.0), best(size_t(m), kInf), row(size_t(m), 0.0);
+  std::vector<int64_t> from(size_t(m), 0);
   for (int64_t i = 0; i < m; ++i) core2[i] = c.core[i] * c.core[i];
-  std::vector<int64_t> degree(static_cast<size_t>(m), 0), added{0};
+  std::vector<int64_t> degree(static_cast<size_t>(m), 0);
   struct E {
     int64_t a, b;
     double w;
@@ -223,34 +411,27 @@ ClusterInfo analyse(const Rows& R, int64_t dims) {
   int64_t cur = 0;
   R.fill_row(0, row.data());
   for (int64_t step = 1; step < m; ++step) {
-    const double cc = core2[cur];
-    core2[cur] = kInf;
-    best[cur] = kInf;
-    w = row.max(core2.max(cc));
-    const auto better = w < best;
-    from = better.select(double(cur), from);
-    best = better.select(w, best);
-    const double bw = best.minCoeff();  // vectorised; then the lowest index holding it
-    int64_t bj = 0;
-    while (best[bj] != bw) ++bj;
-    const int64_t fa = static_cast<int64_t>(from[bj]);
+    const int64_t bj =
+        prim_step_dispatch(m, cur, row.data(), core2.data(), best.data(), from.data());
+    if (bj == m) throw Error("DBCV: no vertex left to add (internal error)");
+    const int64_t fa = from[bj];
     E e{fa, bj, mr(fa, bj, R.pair(fa, bj))};
     R.fill_row(bj, row.data());
     // hdbscan re-attaches each new vertex to the lowest-index earlier vertex at an (np.isclose)
     // equal mutual reachability: with ties (common, core distances dominate) that fixes which MST
-    // we get. Cheap bounds first: the mutual reachability is at least the larger core distance,
-    // and at least the distance.
+    // we get. Candidates pass cheap bounds first (the mutual reachability is at least the larger
+    // core distance, and at least the distance) and come in index order: the first that ties is
+    // the one.
     if (step > 1) {
       const double tol = 1e-8 + 1e-5 * std::fabs(e.w), hi = e.w + tol, hi2 = hi * hi * (1 + 1e-12);
-      int64_t pick = -1;
-      for (int64_t v : added) {
-        if ((pick >= 0 && v >= pick) || v == bj) continue;
-        if (std::max(c.core[bj], c.core[v]) > hi || row[v] > hi2) continue;
-        if (std::fabs(mr(bj, v, row[v]) - e.w) <= tol) pick = v;
-      }
-      if (pick >= 0) e.a = pick;
+      if (c.core[bj] <= hi)
+        for (int64_t v = tie_candidate(m, 0, core2.data(), c.core.data(), row.data(), hi, hi2);
+             v < m; v = tie_candidate(m, v + 1, core2.data(), c.core.data(), row.data(), hi, hi2))
+          if (std::fabs(mr(bj, v, row[v]) - e.w) <= tol) {
+            e.a = v;
+            break;
+          }
     }
-    added.push_back(bj);
     degree[e.a]++;
     degree[e.b]++;
     edges.push_back(e);

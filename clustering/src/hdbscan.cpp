@@ -11,6 +11,7 @@
 #include "distances.h"
 #include "knn.h"
 #include "mutagen/error.h"
+#include "simd.h"
 
 namespace mutagen {
 namespace {
@@ -23,13 +24,9 @@ struct Edge {
 };
 
 // Prim's algorithm on the dense mutual-reachability graph, O(n^2) distance evaluations. `sq(i, j)`
-// gives the squared distance and core2 holds squared core distances (kSquared), or both are plain
-// distances (the shared table, distances.h). kReadAll (for the table, where an entry is a read):
-// every remaining vertex's distance is read and the updates are selects, without branches on the
-// data; otherwise the distance is computed only when the core distances do not already rule the
-// edge out, a branch mispredicted about as often as not. The same tree either way: the update
-// condition is max(cc, core_j, d) < best_j.
-template <bool kSquared = true, bool kReadAll = false, class SqDist>
+// gives the squared distance and core2 holds squared core distances. The distance is computed only
+// when the core distances do not already rule the edge out.
+template <class SqDist>
 std::vector<Edge> prim_mst(int64_t n, const std::vector<double>& core2, const SqDist& sq) {
   std::vector<int32_t> rest(size_t(n - 1));
   std::iota(rest.begin(), rest.end(), 1);
@@ -44,35 +41,99 @@ std::vector<Edge> prim_mst(int64_t n, const std::vector<double>& core2, const Sq
     const double cc = core2[cur];
     for (size_t p = 0; p < rest.size(); ++p) {
       const int32_t j = rest[p];
-      if constexpr (kReadAll) {
-        const double m = std::max(std::max(cc, core2[j]), sq(cur, j));
-        const double bj = best[j];
-        const bool upd = m < bj;
-        const double nb = upd ? m : bj;
-        best[j] = nb;
-        from[j] = upd ? cur : from[j];
-        const bool lower = nb < bw;  // first minimum = lowest index (rest is sorted)
-        bw = lower ? nb : bw;
-        bpos = lower ? p : bpos;
-      } else {
-        double m = std::max(cc, core2[j]);
+      double m = std::max(cc, core2[j]);
+      if (m < best[j]) {
+        m = std::max(m, sq(cur, j));
         if (m < best[j]) {
-          m = std::max(m, sq(cur, j));
-          if (m < best[j]) {
-            best[j] = m;
-            from[j] = cur;
-          }
+          best[j] = m;
+          from[j] = cur;
         }
-        if (best[j] < bw) {  // first minimum = lowest index (rest is sorted)
-          bw = best[j];
-          bpos = p;
-        }
+      }
+      if (best[j] < bw) {  // first minimum = lowest index (rest is sorted)
+        bw = best[j];
+        bpos = p;
       }
     }
     cur = rest[bpos];
-    mst.push_back({from[cur], cur, kSquared ? std::sqrt(best[cur]) : best[cur]});
+    mst.push_back({from[cur], cur, std::sqrt(best[cur])});
     rest.erase(rest.begin() + std::ptrdiff_t(bpos));  // keeps index order: deterministic ties
   }
+  return mst;
+}
+
+// Prim on the shared table (plain distances), every step one contiguous pass over a whole table
+// row, four lanes at a time and without branches on the data: a vertex in the tree has core = inf
+// (no new edge beats its best) and best = inf (never picked again). The same tree as prim_mst: a
+// best is replaced only by a strictly smaller value, and the next vertex is the lowest index
+// holding the smallest best.
+MUTAGEN_ALWAYS_INLINE void table_prim_steps(const clustering_detail::PairwiseDistances& D,
+                                            double* core, double* best, int64_t* from,
+                                            std::vector<Edge>& mst) {
+  using namespace simd;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const int64_t n = D.size(), n4 = n & ~int64_t(3);
+  int64_t cur = 0;
+  for (int64_t step = 1; step < n; ++step) {
+    const double cc = core[cur];
+    core[cur] = kInf;
+    best[cur] = kInf;
+    const double* row = D.row(cur);
+    const v4d ccv = broadcast(cc);
+    const v4l curv = broadcast(cur);
+    v4d bwv = broadcast(kInf);
+    v4l bjv = broadcast(n), idx = {0, 1, 2, 3};
+    for (int64_t j = 0; j < n4; j += 4, idx += 4) {
+      const v4d m = max(max(ccv, load(core + j)), load(row + j)), b = load(best + j);
+      const v4l upd = m < b;
+      const v4d nb = upd ? m : b;
+      store(best + j, nb);
+      store(from + j, upd ? curv : load(from + j));
+      const v4l lower = nb < bwv;  // per lane, the first minimum
+      bwv = lower ? nb : bwv;
+      bjv = lower ? idx : bjv;
+    }
+    double bw = kInf;
+    int64_t bj = n;
+    for (int l = 0; l < 4; ++l)
+      if (bwv[l] < bw || (bwv[l] == bw && bjv[l] < bj)) bw = bwv[l], bj = bjv[l];
+    for (int64_t j = n4; j < n; ++j) {  // the tail: higher indices, so only a smaller value wins
+      const double m = std::max(std::max(cc, core[j]), row[j]);
+      if (m < best[j]) best[j] = m, from[j] = cur;
+      if (best[j] < bw) bw = best[j], bj = j;
+    }
+    if (bj == n) throw Error("HDBSCAN: no vertex left to add (internal error)");
+    mst.push_back({int32_t(from[bj]), int32_t(bj), bw});
+    cur = bj;
+  }
+}
+
+void table_prim_baseline(const clustering_detail::PairwiseDistances& D, double* core, double* best,
+                         int64_t* from, std::vector<Edge>& mst) {
+  table_prim_steps(D, core, best, from, mst);
+}
+
+#if MUTAGEN_HAS_AVX2_BUILD
+MUTAGEN_TARGET_AVX2 void table_prim_avx2(const clustering_detail::PairwiseDistances& D,
+                                         double* core, double* best, int64_t* from,
+                                         std::vector<Edge>& mst) {
+  table_prim_steps(D, core, best, from, mst);
+}
+#endif
+
+std::vector<Edge> table_prim(const clustering_detail::PairwiseDistances& D,
+                             std::vector<double> core) {
+  const int64_t n = D.size();
+  std::vector<double> best(size_t(n), std::numeric_limits<double>::infinity());
+  std::vector<int64_t> from(size_t(n), 0);
+  std::vector<Edge> mst;
+  mst.reserve(size_t(n - 1));
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) {
+    table_prim_avx2(D, core.data(), best.data(), from.data(), mst);
+    return mst;
+  }
+#endif
+  table_prim_baseline(D, core.data(), best.data(), from.data(), mst);
   return mst;
 }
 
@@ -280,9 +341,7 @@ std::vector<int64_t> hdbscan(const PairwiseDistances& D, int64_t min_cluster_siz
   if (n < 2) return std::vector<int64_t>(size_t(n), -1);
   std::vector<double> core(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) core[i] = D.kth_nearest(i, ms);
-  return labels_from_mst(
-      n, prim_mst<false, true>(n, core, [&](int32_t i, int32_t j) { return D.row(i)[j]; }),
-      min_cluster_size);
+  return labels_from_mst(n, table_prim(D, std::move(core)), min_cluster_size);
 }
 
 }  // namespace clustering_detail
