@@ -15,6 +15,7 @@
 #include "mutagen/clustering/threshold.h"
 #include "mutagen/error.h"
 #include "steps.h"
+#include "umap_internal.h"
 
 namespace mutagen {
 
@@ -185,6 +186,8 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
       // repeated under each name.
       std::map<std::pair<Scaling, std::string>, std::pair<std::vector<GridRow>, std::string>> done;
       std::map<Scaling, Eigen::MatrixXd> scaled;
+      // UMAP's neighbour graph of each scaled matrix, shared by its 2-d and 10-d embeddings.
+      std::map<Scaling, std::shared_ptr<const umap_detail::Graph>> umap_graphs;
       for (Scaling scaling : o.scalings()) {
         const Scaling computed = computed_scaling(scaling);
         for (PipelineSpec base : reductions) {
@@ -213,8 +216,8 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
             try {
               const auto t0 = Clock::now();
               std::string info;
-              const Eigen::MatrixXd Z =
-                  reduce(sit->second, base, rseed, &info, &vaes, cls, &positions);
+              const Eigen::MatrixXd Z = reduce(sit->second, base, rseed, &info, &vaes, cls,
+                                               &positions, &umap_graphs[computed]);
               spdlog::debug("grid: {}: {} features{}{} ({:.2f} s)", where, Z.cols(),
                             info.empty() ? "" : ", ", info, seconds_since(t0));
               // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and

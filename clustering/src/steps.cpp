@@ -13,6 +13,7 @@
 #include "mutagen/clustering/umap.h"
 #include "mutagen/error.h"
 #include "mutagen/random.h"
+#include "umap_internal.h"
 
 namespace mutagen::clustering_detail {
 
@@ -27,9 +28,12 @@ uint64_t clustering_seed(uint64_t seed, int64_t cls) {
   return derive_seed(derive_seed(seed, static_cast<uint64_t>(cls)), 2);
 }
 
-Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed) {
+Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed,
+                         std::shared_ptr<const umap_detail::Graph>* graph) {
   // SPEC 2.1: n_neighbors 15 (umap-learn's default), min_dist 0.1.
-  return umap_embed(X, UmapOptions().n_components(components).n_neighbors(15).seed(seed));
+  const UmapOptions o = UmapOptions().n_components(components).n_neighbors(15).seed(seed);
+  if (!graph) return umap_embed(X, o);
+  return umap_detail::umap_embed_sharing(X, o, *graph);
 }
 
 std::vector<int64_t> run_hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size) {
@@ -88,7 +92,8 @@ const VaeSet::Entry& VaeSet::get(const PipelineSpec& spec, int64_t cls,
 
 Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint64_t seed,
                        std::string* info, VaeSet* vaes, int64_t cls,
-                       const std::vector<int64_t>* positions) {
+                       const std::vector<int64_t>* positions,
+                       std::shared_ptr<const umap_detail::Graph>* umap_graph) {
   switch (spec.reduction) {
     case Reduction::Raw:
       return X;
@@ -102,7 +107,7 @@ Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint6
       return Z;
     }
     case Reduction::Umap:
-      return run_umap(X, spec.umap_components, seed);
+      return run_umap(X, spec.umap_components, seed, umap_graph);
     case Reduction::Vae:
     case Reduction::VaeClass: {
       if (!vaes || !positions)

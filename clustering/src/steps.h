@@ -15,6 +15,10 @@
 #include "mutagen/clustering/vae.h"
 #include "mutagen/dataset.h"
 
+namespace mutagen::umap_detail {
+struct Graph;
+}
+
 namespace mutagen::clustering_detail {
 
 // The scaling actually computed for `s`. none, scale255 and normalisation differ by one global
@@ -58,10 +62,13 @@ class VaeSet {
 // `vaes` and the class's sample positions; their input is X mapped into [0, 1] by one affine map
 // (X's global minimum and maximum), so the none, scale255 and normalisation scalings all give the
 // VAE exactly the images it was trained on (bytes / 255), and standard/minmax keep their per-pixel
-// weighting. *info (optional) receives e.g. "168 components, 0.95 of the variance".
+// weighting. *info (optional) receives e.g. "168 components, 0.95 of the variance". umap_graph
+// (optional): UMAP's neighbour graph of X, built on the first UMAP reduction and reused by the
+// next one of the same X (the grid's 2-d and 10-d UMAP; umap_embed_sharing, umap_internal.h).
 Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint64_t seed,
                        std::string* info = nullptr, VaeSet* vaes = nullptr, int64_t cls = -1,
-                       const std::vector<int64_t>* positions = nullptr);
+                       const std::vector<int64_t>* positions = nullptr,
+                       std::shared_ptr<const umap_detail::Graph>* umap_graph = nullptr);
 
 // Runs the clustering of `spec` with a fixed k (spec.k > 0 for KMeans/agglomerative/GMM). Labels
 // are canonical: 0.. in order of first appearance, -1 = noise. D (optional): Z's distance table,
@@ -71,7 +78,8 @@ std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec,
                              const PairwiseDistances* D = nullptr);
 
 // UMAP, HDBSCAN, DBCV (umap.h, hdbscan.h, dbcv.h), with the parameters SPEC 2.1 fixes.
-Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed);
+Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed,
+                         std::shared_ptr<const umap_detail::Graph>* graph = nullptr);
 std::vector<int64_t> run_hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size);
 double run_dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels);
 

@@ -186,6 +186,12 @@ UmapCurve umap_find_ab(double spread, double min_dist) {
 }
 
 Eigen::MatrixXd umap_embed(const Eigen::MatrixXd& X, const UmapOptions& o) {
+  std::shared_ptr<const umap_detail::Graph> graph;
+  return umap_detail::umap_embed_sharing(X, o, graph);
+}
+
+Eigen::MatrixXd umap_detail::umap_embed_sharing(const Eigen::MatrixXd& X, const UmapOptions& o,
+                                                std::shared_ptr<const Graph>& shared) {
   using namespace umap_detail;
   knn_detail::check_matrix(X, "UMAP");
   const int64_t n = X.rows();
@@ -217,10 +223,17 @@ Eigen::MatrixXd umap_embed(const Eigen::MatrixXd& X, const UmapOptions& o) {
     c0 = c;
   };
   const RowMatrixXd Xr = X;
-  const knn_detail::NeighborTable knn = knn_detail::nearest_neighbors(Xr, o.n_neighbors(), threads);
-  lap("nearest neighbours");
-  const Graph graph = prune_graph(fuzzy_simplicial_set(knn), n_epochs);
-  lap("fuzzy graph");
+  if (!shared) {
+    const knn_detail::NeighborTable knn =
+        knn_detail::nearest_neighbors(Xr, o.n_neighbors(), threads);
+    lap("nearest neighbours");
+    shared = std::make_shared<const Graph>(prune_graph(fuzzy_simplicial_set(knn), n_epochs));
+    lap("fuzzy graph");
+  }
+  if (shared->n != n)
+    throw Error("UMAP: the shared neighbour graph has " + std::to_string(shared->n) +
+                " vertices for " + std::to_string(n) + " samples (internal error)");
+  const Graph& graph = *shared;
 
   Rng rng(derive_seed(o.seed(), 0x756d6170));  // "umap"
   RowMatrixXd emb;

@@ -1,9 +1,12 @@
 #pragma once
 // Internal pieces of UMAP (umap.cpp, umap_spectral.cpp, umap_sgd.cpp).
+#include <Eigen/Dense>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "knn.h"
+#include "mutagen/clustering/umap.h"
 #include "mutagen/random.h"
 
 namespace mutagen::umap_detail {
@@ -34,5 +37,12 @@ RowMatrixXd spectral_layout(const Graph& g, const RowMatrixXd& X, int64_t dim, R
 // positive, learning rate 1 decaying linearly, gradients clipped at 4). Deterministic for a seed.
 void optimize_layout(RowMatrixXd& embedding, const Graph& g, double a, double b, int64_t n_epochs,
                      uint64_t seed, int threads);
+
+// umap_embed with the neighbour graph (nearest neighbours, fuzzy simplicial set, pruned for the
+// epochs) shared: built here when `graph` is null, else taken from it. The graph does not depend
+// on n_components, so the grid builds it once for the 2-d and the 10-d embedding of the same data;
+// the caller hands it only to runs on the same X with the same n_neighbors and epochs.
+Eigen::MatrixXd umap_embed_sharing(const Eigen::MatrixXd& X, const UmapOptions& o,
+                                   std::shared_ptr<const Graph>& graph);
 
 }  // namespace mutagen::umap_detail
