@@ -144,6 +144,39 @@ TableMemory PairwiseDistances::release_memory() {
   return std::move(memory_);
 }
 
+namespace {
+
+// The K smallest of row[0, n), ascending, into out. A threshold from every 8th value keeps the
+// candidates to a few hundred (about 2K + 64) before the selection: every value up to it is
+// collected, so when at least K are, the K smallest of the row are among them and the result is
+// the same as selecting from the whole row, which is the fallback.
+void smallest_sorted(const double* row, int64_t n, int64_t K, double* out, std::vector<double>& buf,
+                     std::vector<double>& sample) {
+  constexpr int64_t kStride = 8;
+  buf.resize(size_t(n));
+  int64_t count = 0;  // candidates in buf
+  if (n > 4 * K) {
+    sample.resize(size_t(n / kStride));
+    for (size_t i = 0; i < sample.size(); ++i) sample[i] = row[int64_t(i) * kStride];
+    const int64_t rank = std::min<int64_t>(int64_t(sample.size()) - 1, 2 * K / kStride + 8);
+    std::nth_element(sample.begin(), sample.begin() + rank, sample.end());
+    const double t = sample[size_t(rank)];
+    for (int64_t j = 0; j < n; ++j) {  // without branches on the data
+      buf[size_t(count)] = row[j];
+      count += row[j] <= t;
+    }
+  }
+  if (count < K) {
+    std::copy(row, row + n, buf.begin());
+    count = n;
+  }
+  std::nth_element(buf.begin(), buf.begin() + (K - 1), buf.begin() + count);
+  std::sort(buf.begin(), buf.begin() + K);
+  std::copy(buf.begin(), buf.begin() + K, out);
+}
+
+}  // namespace
+
 double PairwiseDistances::kth_nearest(int64_t i, int64_t k) const {
   if (k < 1 || k > n_)
     throw Error("pairwise distances: neighbour rank " + std::to_string(k) + " out of [1, " +
@@ -153,13 +186,9 @@ double PairwiseDistances::kth_nearest(int64_t i, int64_t k) const {
     const int64_t K = std::min(n_, std::max<int64_t>(k, 256));
     std::vector<double> sorted(size_t(n_ * K));
     knn_detail::parallel_for(n_, kThreads, [&](int64_t b, int64_t e) {
-      std::vector<double> buf(static_cast<size_t>(n_));
-      for (int64_t r = b; r < e; ++r) {
-        std::copy(row(r), row(r) + n_, buf.begin());
-        std::nth_element(buf.begin(), buf.begin() + (K - 1), buf.end());
-        std::sort(buf.begin(), buf.begin() + K);
-        std::copy(buf.begin(), buf.begin() + K, sorted.begin() + r * K);
-      }
+      std::vector<double> buf(static_cast<size_t>(n_)), sample;
+      for (int64_t r = b; r < e; ++r)
+        smallest_sorted(row(r), n_, K, &sorted[size_t(r * K)], buf, sample);
     });
     sorted_ = std::move(sorted);
     sorted_k_ = K;

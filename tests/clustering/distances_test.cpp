@@ -56,6 +56,28 @@ TEST(PairwiseDistances, MatchBruteForceInBothPaths) {
   }
 }
 
+TEST(PairwiseDistances, KthNearestOnLargeRowsEqualsTheSortedRow) {
+  // 1,500 samples: the selection runs on candidates under a threshold taken from every 8th value
+  // of the row. Second data set: the sampled columns (multiples of 8) are the nearest points of
+  // sample 0, so too few candidates pass and the whole row is selected from instead.
+  Rng rng(3);
+  Eigen::MatrixXd random(1500, 2), sampled_nearest(1500, 1);
+  for (int64_t j = 0; j < 1500; ++j) {
+    random(j, 0) = rng.normal();
+    random(j, 1) = rng.normal();
+    sampled_nearest(j, 0) = j % 8 == 0 ? 1e-3 * double(j) : 100.0 + double(j);
+  }
+  for (const Eigen::MatrixXd* X : {&random, &sampled_nearest}) {
+    const PairwiseDistances D(*X);
+    for (int64_t i : {0, 8, 777, 1499}) {
+      std::vector<double> row(D.row(i), D.row(i) + D.size());
+      std::sort(row.begin(), row.end());
+      for (int64_t k : {1, 2, 10, 200, 256, 300})
+        EXPECT_EQ(D.kth_nearest(i, k), row[k - 1]) << "sample " << i << " k " << k;
+    }
+  }
+}
+
 TEST(PairwiseDistances, SilhouetteEqualsTheDirectOneWithNoise) {
   for (int64_t d : {2, 10, 40}) {
     auto data = blobs(4, d, 60, 2);
