@@ -10,6 +10,7 @@
 #include "knn.h"
 #include "linalg.h"
 #include "mutagen/error.h"
+#include "simd.h"
 
 namespace mutagen {
 
@@ -90,6 +91,52 @@ struct UnionFind {
 
 namespace {
 
+// The nearest cluster in `row`: the smallest row[i] + dead[i] (dead: +inf for merged-away
+// clusters, 0 otherwise; the diagonal holds +inf) and the lowest index holding it, eight lanes at
+// a time without branches on the data.
+MUTAGEN_ALWAYS_INLINE int64_t nearest_steps(const float* row, const float* dead, int64_t n,
+                                            float& value) {
+  using namespace simd;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  v8f best = broadcast(kInf);
+  v8i at = broadcast(int32_t(n)), idx = {0, 1, 2, 3, 4, 5, 6, 7};
+  const int64_t n8 = n & ~int64_t(7);
+  for (int64_t j = 0; j < n8; j += 8, idx += 8) {
+    const v8f v = load(row + j) + load(dead + j);
+    const v8i lower = v < best;  // per lane, the first minimum
+    best = lower ? v : best;
+    at = lower ? idx : at;
+  }
+  float bv = kInf;
+  int64_t bi = n;
+  for (int l = 0; l < 8; ++l)
+    if (best[l] < bv || (best[l] == bv && at[l] < bi)) bv = best[l], bi = at[l];
+  for (int64_t j = n8; j < n; ++j) {  // the tail: higher indices, so only a smaller value wins
+    const float v = row[j] + dead[j];
+    if (v < bv) bv = v, bi = j;
+  }
+  value = bv;
+  return bi;
+}
+
+int64_t nearest_baseline(const float* row, const float* dead, int64_t n, float& value) {
+  return nearest_steps(row, dead, n, value);
+}
+
+#if MUTAGEN_HAS_AVX2_BUILD
+MUTAGEN_TARGET_AVX2 int64_t nearest_avx2(const float* row, const float* dead, int64_t n,
+                                         float& value) {
+  return nearest_steps(row, dead, n, value);
+}
+#endif
+
+int64_t nearest(const float* row, const float* dead, int64_t n, float& value) {
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) return nearest_avx2(row, dead, n, value);
+#endif
+  return nearest_baseline(row, dead, n, value);
+}
+
 // The nearest-neighbour chain on a filled matrix (distances, or squared distances for Ward).
 Dendrogram chain_linkage(Square& D, Linkage linkage, bool squared) {
   const int64_t n = D.n;
@@ -97,7 +144,9 @@ Dendrogram chain_linkage(Square& D, Linkage linkage, bool squared) {
   tree.n = n;
   const float inf = std::numeric_limits<float>::infinity();
   std::vector<int64_t> size(n, 1), chain, active(n);
-  std::iota(active.begin(), active.end(), 0);  // active clusters, increasing
+  std::iota(active.begin(), active.end(), 0);         // active clusters, increasing
+  std::vector<float> dead(size_t(n), 0.0f);           // +inf once merged away
+  for (int64_t i = 0; i < n; ++i) D.row(i)[i] = inf;  // never a cluster's own nearest
   chain.reserve(n);
   struct Raw {
     int64_t x, y;
@@ -121,13 +170,11 @@ Dendrogram chain_linkage(Square& D, Linkage linkage, bool squared) {
       }
       // Strict '<' keeps the chain predecessor on ties (which guarantees termination) and
       // otherwise the lowest index.
-      const float* row = D.row(x);
-      for (int64_t i : active) {
-        if (i == x) continue;
-        if (row[i] < current) {
-          current = row[i];
-          y = i;
-        }
+      float nearest_value = inf;
+      const int64_t i = nearest(D.row(x), dead.data(), n, nearest_value);
+      if (nearest_value < current) {
+        current = nearest_value;
+        y = i;
       }
       if (y < 0) throw Error("agglomerative clustering: no finite distance left (internal error)");
       if (chain.size() > 1 && y == chain[chain.size() - 2]) break;
@@ -141,6 +188,7 @@ Dendrogram chain_linkage(Square& D, Linkage linkage, bool squared) {
     size[x] = 0;
     size[y] = nx + ny;
     active.erase(std::lower_bound(active.begin(), active.end(), x));
+    dead[x] = inf;
     const double dxy = current;
     const float* rx = D.row(x);
     float* ry = D.row(y);

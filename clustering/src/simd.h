@@ -1,8 +1,9 @@
 #pragma once
-// Internal: four-lane double vectors (GCC/Clang vector extensions) and a run-time choice between
-// an AVX2 build of a kernel and the baseline x86-64 one (SSE2: GCC splits each four-lane operation
-// in two). The lanes are the same either way and no FMA is enabled, so both builds round every
-// operation the same: the results are bit-identical on every machine, only the speed differs.
+// Internal: four-lane double and eight-lane float vectors (GCC/Clang vector extensions) and a
+// run-time choice between an AVX2 build of a kernel and the baseline x86-64 one (SSE2: GCC splits
+// each four-lane operation in two). The lanes are the same either way and no FMA is enabled, so
+// both builds round every operation the same: the results are bit-identical on every machine, only
+// the speed differs.
 #include <atomic>
 #include <cstdint>
 
@@ -26,9 +27,13 @@ namespace mutagen::simd {
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef int64_t v4l __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
 
 MUTAGEN_ALWAYS_INLINE v4d broadcast(double x) { return v4d{x, x, x, x}; }
 MUTAGEN_ALWAYS_INLINE v4l broadcast(int64_t x) { return v4l{x, x, x, x}; }
+MUTAGEN_ALWAYS_INLINE v8f broadcast(float x) { return v8f{x, x, x, x, x, x, x, x}; }
+MUTAGEN_ALWAYS_INLINE v8i broadcast(int32_t x) { return v8i{x, x, x, x, x, x, x, x}; }
 
 // std::max and std::min lane by lane (the first argument when equal).
 MUTAGEN_ALWAYS_INLINE v4d max(v4d a, v4d b) { return a < b ? b : a; }
@@ -47,6 +52,11 @@ MUTAGEN_ALWAYS_INLINE v4l load(const int64_t* p) {
   return v;
 }
 MUTAGEN_ALWAYS_INLINE void store(int64_t* p, v4l v) { __builtin_memcpy(p, &v, sizeof v); }
+MUTAGEN_ALWAYS_INLINE v8f load(const float* p) {
+  v8f v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
 
 // Whether the AVX2 builds run: the CPU has AVX2 and the tests have not switched them off (to
 // compare both builds on one machine).

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "distances.h"
+#include "mutagen/clustering/agglomerative.h"
 #include "mutagen/clustering/dbcv.h"
 #include "mutagen/clustering/hdbscan.h"
 #include "umap_hdbscan_util.h"
@@ -20,7 +22,19 @@ struct Results {
   std::vector<std::vector<int64_t>> hdbscan;  // table HDBSCAN at several min_cluster_size
   std::vector<double> dbcv;                   // DBCV of each of those labellings (and the truth)
   std::vector<double> core;                   // DBCV's all-points core distances of all rows
+  std::vector<std::vector<int64_t>> trees;    // each linkage's merges: a, b, size, height bits
 };
+
+std::vector<int64_t> merges_of(const mutagen::Dendrogram& tree) {
+  std::vector<int64_t> out;
+  for (const auto& m : tree.merges) {
+    int64_t bits = 0;
+    static_assert(sizeof(bits) == sizeof(m.height));
+    std::memcpy(&bits, &m.height, sizeof bits);
+    out.insert(out.end(), {m.a, m.b, m.size, bits});
+  }
+  return out;
+}
 
 Results run_all(const Eigen::MatrixXd& X, const std::vector<int64_t>& truth) {
   Results r;
@@ -33,10 +47,12 @@ Results run_all(const Eigen::MatrixXd& X, const std::vector<int64_t>& truth) {
   }
   r.dbcv.push_back(cd::dbcv(X, D, truth));
   r.core = cd::all_points_core_distances(X);
+  for (auto l : {mutagen::Linkage::Ward, mutagen::Linkage::Complete, mutagen::Linkage::Average})
+    r.trees.push_back(merges_of(cd::linkage_tree(D, l)));
   return r;
 }
 
-TEST(Simd, Avx2AndBaselineBuildsGiveBitIdenticalHdbscanAndDbcv) {
+TEST(Simd, Avx2AndBaselineBuildsGiveBitIdenticalHdbscanDbcvAndTrees) {
   const bool had = mutagen::simd::set_avx2(true);
   if (!mutagen::simd::use_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only one build runs";
   // Sizes that are not multiples of four (the scalar tails), the kernels' widths 2 and 10, an odd
@@ -54,6 +70,7 @@ TEST(Simd, Avx2AndBaselineBuildsGiveBitIdenticalHdbscanAndDbcv) {
     EXPECT_EQ(fast.hdbscan, base.hdbscan) << "d " << d;
     EXPECT_EQ(fast.dbcv, base.dbcv) << "d " << d;  // exactly, not to a tolerance
     EXPECT_EQ(fast.core, base.core) << "d " << d;
+    EXPECT_EQ(fast.trees, base.trees) << "d " << d;
     EXPECT_GE(base.dbcv.back(), 0.3) << "d " << d;  // the true blobs score well
   }
   mutagen::simd::set_avx2(had);
