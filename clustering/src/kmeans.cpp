@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
 
 #include "linalg.h"
 #include "mutagen/error.h"
 #include "mutagen/random.h"
+#include "simd.h"
 
 namespace mutagen {
 namespace {
@@ -57,57 +57,75 @@ Eigen::MatrixXd kmeans_plus_plus(const Eigen::MatrixXd& X, const Eigen::VectorXd
   return centers;
 }
 
-typedef double v2d __attribute__((vector_size(16)));
+// The centres (C: d x k, a centre per column) in lanes of four for sample_dots: groups of four
+// whole centres as [group][feature][lane], then the k % 4 others as [feature][lane], zero-padded.
+struct CentreLanes {
+  int64_t d = 0, k = 0, groups = 0, left = 0;
+  std::vector<double> lanes;
+  explicit CentreLanes(const Eigen::MatrixXd& C)
+      : d(C.rows()), k(C.cols()), groups(k / 4), left(k % 4) {
+    lanes.assign(size_t((groups + (left ? 1 : 0)) * d * 4), 0.0);
+    for (int64_t c = 0; c < k; ++c)
+      for (int64_t j = 0; j < d; ++j) lanes[size_t(((c / 4) * d + j) * 4 + c % 4)] = C(j, c);
+  }
+  const double* group(int64_t g) const { return lanes.data() + g * d * 4; }
+  // Room for sample_dots' output (padded to whole groups).
+  int64_t padded() const { return 4 * (groups + (left ? 1 : 0)); }
+};
 
-inline v2d load2(const double* p) {
-  v2d v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+// dots[c] = x . centre c, four centres per vector. The sums run in the order of the loops this
+// replaced, so the labels are the same to the bit: a group of four whole centres adds even and
+// odd features apart, (even) + (odd); the other centres by feature mod 4, (0 + 2) + (1 + 3); an
+// odd last feature is added at the end.
+MUTAGEN_ALWAYS_INLINE void sample_dots_steps(const double* x, const CentreLanes& L, double* dots) {
+  using namespace simd;
+  const int64_t d = L.d, d2 = d & ~int64_t(1);
+  const v4d zero = broadcast(0.0);
+  for (int64_t g = 0; g < L.groups; ++g) {
+    const double* c = L.group(g);
+    v4d even = zero, odd = zero;
+    for (int64_t j = 0; j < d2; j += 2) {
+      even += broadcast(x[j]) * load(c + 4 * j);
+      odd += broadcast(x[j + 1]) * load(c + 4 * (j + 1));
+    }
+    v4d sum = even + odd;
+    if (d2 < d) sum += broadcast(x[d2]) * load(c + 4 * d2);
+    store(dots + 4 * g, sum);
+  }
+  if (L.left == 0) return;
+  const double* c = L.group(L.groups);
+  v4d a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+  int64_t j = 0;
+  for (; j + 4 <= d2; j += 4) {
+    a0 += broadcast(x[j]) * load(c + 4 * j);
+    a1 += broadcast(x[j + 1]) * load(c + 4 * (j + 1));
+    a2 += broadcast(x[j + 2]) * load(c + 4 * (j + 2));
+    a3 += broadcast(x[j + 3]) * load(c + 4 * (j + 3));
+  }
+  if (j < d2) {
+    a0 += broadcast(x[j]) * load(c + 4 * j);
+    a1 += broadcast(x[j + 1]) * load(c + 4 * (j + 1));
+  }
+  v4d sum = (a0 + a2) + (a1 + a3);
+  if (d2 < d) sum += broadcast(x[d2]) * load(c + 4 * d2);
+  store(dots + 4 * L.groups, sum);
 }
 
-// dots[c] = x . C.col(c) for every centre, four centres per pass over x: four independent sums
-// keep the adder busy where one dot product at a time waits on its own sum (PCA's 150-220
-// features: assignment about twice as fast).
-void sample_dots(const double* x, const Eigen::MatrixXd& C, double* dots) {
-  const int64_t d = C.rows(), k = C.cols(), d2 = d & ~int64_t(1);
-  int64_t c = 0;
-  for (; c + 4 <= k; c += 4) {
-    const double *c0 = C.col(c).data(), *c1 = C.col(c + 1).data(), *c2 = C.col(c + 2).data(),
-                 *c3 = C.col(c + 3).data();
-    v2d a0 = {0, 0}, a1 = {0, 0}, a2 = {0, 0}, a3 = {0, 0};
-    for (int64_t j = 0; j < d2; j += 2) {
-      const v2d xv = load2(x + j);
-      a0 += xv * load2(c0 + j);
-      a1 += xv * load2(c1 + j);
-      a2 += xv * load2(c2 + j);
-      a3 += xv * load2(c3 + j);
-    }
-    double s0 = a0[0] + a0[1], s1 = a1[0] + a1[1], s2 = a2[0] + a2[1], s3 = a3[0] + a3[1];
-    if (d2 < d) {
-      s0 += x[d2] * c0[d2];
-      s1 += x[d2] * c1[d2];
-      s2 += x[d2] * c2[d2];
-      s3 += x[d2] * c3[d2];
-    }
-    dots[c] = s0;
-    dots[c + 1] = s1;
-    dots[c + 2] = s2;
-    dots[c + 3] = s3;
-  }
-  for (; c < k; ++c) {
-    const double* cc = C.col(c).data();
-    v2d a0 = {0, 0}, a1 = {0, 0};
-    int64_t j = 0;
-    for (; j + 4 <= d2; j += 4) {
-      a0 += load2(x + j) * load2(cc + j);
-      a1 += load2(x + j + 2) * load2(cc + j + 2);
-    }
-    if (j < d2) a0 += load2(x + j) * load2(cc + j);
-    const v2d a = a0 + a1;
-    double s = a[0] + a[1];
-    if (d2 < d) s += x[d2] * cc[d2];
-    dots[c] = s;
-  }
+void sample_dots_baseline(const double* x, const CentreLanes& L, double* dots) {
+  sample_dots_steps(x, L, dots);
+}
+
+#if MUTAGEN_HAS_AVX2_BUILD
+MUTAGEN_TARGET_AVX2 void sample_dots_avx2(const double* x, const CentreLanes& L, double* dots) {
+  sample_dots_steps(x, L, dots);
+}
+#endif
+
+void sample_dots(const double* x, const CentreLanes& L, double* dots) {
+#if MUTAGEN_HAS_AVX2_BUILD
+  if (simd::use_avx2()) return sample_dots_avx2(x, L, dots);
+#endif
+  sample_dots_baseline(x, L, dots);
 }
 
 // One pass over the samples (P: d x n, a sample per column; C: d x k, a centre per column): nearest
@@ -124,10 +142,11 @@ double assign(const Eigen::MatrixXd& P, const Eigen::VectorXd& norms, const Eige
     counts->assign(k, 0);
   }
   double inertia = 0.0;
-  std::vector<double> dots(static_cast<size_t>(k));
+  const CentreLanes lanes(C);
+  std::vector<double> dots(static_cast<size_t>(lanes.padded()));
   for (int64_t i = 0; i < n; ++i) {
     const auto x = P.col(i);
-    sample_dots(x.data(), C, dots.data());
+    sample_dots(x.data(), lanes, dots.data());
     int64_t best = 0;
     double best_d = std::numeric_limits<double>::infinity();
     for (int64_t c = 0; c < k; ++c) {

@@ -12,6 +12,7 @@
 #include "mutagen/clustering/agglomerative.h"
 #include "mutagen/clustering/dbcv.h"
 #include "mutagen/clustering/hdbscan.h"
+#include "mutagen/clustering/kmeans.h"
 #include "umap_hdbscan_util.h"
 
 namespace {
@@ -23,6 +24,8 @@ struct Results {
   std::vector<double> dbcv;                   // DBCV of each of those labellings (and the truth)
   std::vector<double> core;                   // DBCV's all-points core distances of all rows
   std::vector<std::vector<int64_t>> trees;    // each linkage's merges: a, b, size, height bits
+  std::vector<std::vector<int64_t>> kmeans;   // KMeans labels, k = 2..5
+  std::vector<double> inertia;                // and their inertias
 };
 
 std::vector<int64_t> merges_of(const mutagen::Dendrogram& tree) {
@@ -49,10 +52,15 @@ Results run_all(const Eigen::MatrixXd& X, const std::vector<int64_t>& truth) {
   r.core = cd::all_points_core_distances(X);
   for (auto l : {mutagen::Linkage::Ward, mutagen::Linkage::Complete, mutagen::Linkage::Average})
     r.trees.push_back(merges_of(cd::linkage_tree(D, l)));
+  for (int64_t k = 2; k <= 5; ++k) {  // whole groups of four centres and the rest
+    const auto km = mutagen::kmeans(X, mutagen::KMeansOptions().k(k).n_init(3).seed(7));
+    r.kmeans.push_back(km.labels);
+    r.inertia.push_back(km.inertia);
+  }
   return r;
 }
 
-TEST(Simd, Avx2AndBaselineBuildsGiveBitIdenticalHdbscanDbcvAndTrees) {
+TEST(Simd, Avx2AndBaselineBuildsGiveBitIdenticalClusteringsAndScores) {
   const bool had = mutagen::simd::set_avx2(true);
   if (!mutagen::simd::use_avx2()) GTEST_SKIP() << "this CPU has no AVX2: only one build runs";
   // Sizes that are not multiples of four (the scalar tails), the kernels' widths 2 and 10, an odd
@@ -71,6 +79,8 @@ TEST(Simd, Avx2AndBaselineBuildsGiveBitIdenticalHdbscanDbcvAndTrees) {
     EXPECT_EQ(fast.dbcv, base.dbcv) << "d " << d;  // exactly, not to a tolerance
     EXPECT_EQ(fast.core, base.core) << "d " << d;
     EXPECT_EQ(fast.trees, base.trees) << "d " << d;
+    EXPECT_EQ(fast.kmeans, base.kmeans) << "d " << d;
+    EXPECT_EQ(fast.inertia, base.inertia) << "d " << d;
     EXPECT_GE(base.dbcv.back(), 0.3) << "d " << d;  // the true blobs score well
   }
   mutagen::simd::set_avx2(had);
