@@ -256,27 +256,30 @@ MUTAGEN_ALWAYS_INLINE void epoch_part(Part& part, Edges& E, double* Y, const dou
   }
 }
 
-void epoch_part10_baseline(Part& part, Edges& E, double* Y, const double* S, int64_t n, double a,
-                           double b, double alpha, double ep) {
-  epoch_part<10>(part, E, Y, S, 10, n, a, b, alpha, ep);
+template <int D>
+void epoch_part_baseline(Part& part, Edges& E, double* Y, const double* S, int64_t n, double a,
+                         double b, double alpha, double ep) {
+  epoch_part<D>(part, E, Y, S, D, n, a, b, alpha, ep);
 }
 
 #if MUTAGEN_HAS_AVX2_BUILD
-// The 10-d epoch built for AVX2 (the gather's four-wide conversions); no FMA, so the same layout.
-MUTAGEN_TARGET_AVX2 void epoch_part10_avx2(Part& part, Edges& E, double* Y, const double* S,
-                                           int64_t n, double a, double b, double alpha, double ep) {
-  epoch_part<10>(part, E, Y, S, 10, n, a, b, alpha, ep);
+// The 2-d and 10-d epochs built for AVX2 (10-d: the gather's four-wide conversions); no FMA, so
+// the same layout.
+template <int D>
+MUTAGEN_TARGET_AVX2 void epoch_part_avx2(Part& part, Edges& E, double* Y, const double* S,
+                                         int64_t n, double a, double b, double alpha, double ep) {
+  epoch_part<D>(part, E, Y, S, D, n, a, b, alpha, ep);
 }
 #endif
 
 template <int D>
 void epoch_part_dispatch(Part& part, Edges& E, double* Y, const double* S, int64_t dim, int64_t n,
                          double a, double b, double alpha, double ep) {
-  if constexpr (D == 10) {
+  if constexpr (D > 0) {
 #if MUTAGEN_HAS_AVX2_BUILD
-    if (simd::use_avx2()) return epoch_part10_avx2(part, E, Y, S, n, a, b, alpha, ep);
+    if (simd::use_avx2()) return epoch_part_avx2<D>(part, E, Y, S, n, a, b, alpha, ep);
 #endif
-    return epoch_part10_baseline(part, E, Y, S, n, a, b, alpha, ep);
+    return epoch_part_baseline<D>(part, E, Y, S, n, a, b, alpha, ep);
   }
   epoch_part<D>(part, E, Y, S, dim, n, a, b, alpha, ep);
 }
