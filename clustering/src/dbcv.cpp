@@ -17,6 +17,7 @@
 #include "distances.h"
 #include "knn.h"
 #include "mutagen/error.h"
+#include "prim.h"
 #include "simd.h"
 
 namespace mutagen {
@@ -71,62 +72,6 @@ void sq_distances(const double* const* cols, const double* x, int64_t m, double*
   if (simd::use_avx2()) return sq_distances_avx2<D>(cols, x, m, out);
 #endif
   sq_distances_baseline<D>(cols, x, m, out);
-}
-
-// One Prim step inside a cluster: relaxes every vertex through the new tree vertex `cur` (row: its
-// squared distances), then returns the lowest index holding the smallest best. Tree vertices have
-// core2 = best = inf: never relaxed, never picked. Four lanes, no branches on the data.
-MUTAGEN_ALWAYS_INLINE int64_t prim_step(int64_t m, int64_t cur, const double* row, double* core2,
-                                        double* best, int64_t* from) {
-  using namespace simd;
-  const double cc = core2[cur];
-  core2[cur] = kInf;
-  best[cur] = kInf;
-  const v4d ccv = broadcast(cc);
-  const v4l curv = broadcast(cur);
-  v4d bwv = broadcast(kInf);
-  v4l bjv = broadcast(m), idx = {0, 1, 2, 3};
-  const int64_t m4 = m & ~int64_t(3);
-  for (int64_t j = 0; j < m4; j += 4, idx += 4) {
-    const v4d w = max(load(row + j), max(load(core2 + j), ccv)), b = load(best + j);
-    const v4l better = w < b;
-    const v4d nb = better ? w : b;
-    store(best + j, nb);
-    store(from + j, better ? curv : load(from + j));
-    const v4l lower = nb < bwv;  // per lane, the first minimum
-    bwv = lower ? nb : bwv;
-    bjv = lower ? idx : bjv;
-  }
-  double bw = kInf;
-  int64_t bj = m;
-  for (int l = 0; l < 4; ++l)
-    if (bwv[l] < bw || (bwv[l] == bw && bjv[l] < bj)) bw = bwv[l], bj = bjv[l];
-  for (int64_t j = m4; j < m; ++j) {  // the tail: higher indices, so only a smaller value wins
-    const double w = std::max(row[j], std::max(core2[j], cc));
-    if (w < best[j]) best[j] = w, from[j] = cur;
-    if (best[j] < bw) bw = best[j], bj = j;
-  }
-  return bj;
-}
-
-int64_t prim_step_baseline(int64_t m, int64_t cur, const double* row, double* core2, double* best,
-                           int64_t* from) {
-  return prim_step(m, cur, row, core2, best, from);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-MUTAGEN_TARGET_AVX2 int64_t prim_step_avx2(int64_t m, int64_t cur, const double* row, double* core2,
-                                           double* best, int64_t* from) {
-  return prim_step(m, cur, row, core2, best, from);
-}
-#endif
-
-int64_t prim_step_dispatch(int64_t m, int64_t cur, const double* row, double* core2, double* best,
-                           int64_t* from) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return prim_step_avx2(m, cur, row, core2, best, from);
-#endif
-  return prim_step_baseline(m, cur, row, core2, best, from);
 }
 
 // The lowest index v >= j0 of a tree vertex (core2[v] = inf) that may tie with the new vertex's
@@ -394,7 +339,7 @@ ClusterInfo analyse(const Rows& R, int64_t dims) {
     c.internal = {0};
     return c;
   }
-  // Prim, one vectorised pass per step (prim_step).
+  // Prim, one vectorised pass per step (prim.h).
   std::vector<double> core2(size_t(m), 0.0), best(size_t(m), kInf), row(size_t(m), 0.0);
   std::vector<int64_t> from(size_t(m), 0);
   for (int64_t i = 0; i < m; ++i) core2[i] = c.core[i] * c.core[i];
@@ -412,7 +357,7 @@ ClusterInfo analyse(const Rows& R, int64_t dims) {
   R.fill_row(0, row.data());
   for (int64_t step = 1; step < m; ++step) {
     const int64_t bj =
-        prim_step_dispatch(m, cur, row.data(), core2.data(), best.data(), from.data());
+        clustering_detail::prim_step(m, cur, row.data(), core2.data(), best.data(), from.data());
     if (bj == m) throw Error("DBCV: no vertex left to add (internal error)");
     const int64_t fa = from[bj];
     E e{fa, bj, mr(fa, bj, R.pair(fa, bj))};

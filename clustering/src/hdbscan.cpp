@@ -11,7 +11,7 @@
 #include "distances.h"
 #include "knn.h"
 #include "mutagen/error.h"
-#include "simd.h"
+#include "prim.h"
 
 namespace mutagen {
 namespace {
@@ -61,65 +61,7 @@ std::vector<Edge> prim_mst(int64_t n, const std::vector<double>& core2, const Sq
   return mst;
 }
 
-// Prim on the shared table (plain distances), every step one contiguous pass over a whole table
-// row, four lanes at a time and without branches on the data: a vertex in the tree has core = inf
-// (no new edge beats its best) and best = inf (never picked again). The same tree as prim_mst: a
-// best is replaced only by a strictly smaller value, and the next vertex is the lowest index
-// holding the smallest best.
-MUTAGEN_ALWAYS_INLINE void table_prim_steps(const clustering_detail::PairwiseDistances& D,
-                                            double* core, double* best, int64_t* from,
-                                            std::vector<Edge>& mst) {
-  using namespace simd;
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  const int64_t n = D.size(), n4 = n & ~int64_t(3);
-  int64_t cur = 0;
-  for (int64_t step = 1; step < n; ++step) {
-    const double cc = core[cur];
-    core[cur] = kInf;
-    best[cur] = kInf;
-    const double* row = D.row(cur);
-    const v4d ccv = broadcast(cc);
-    const v4l curv = broadcast(cur);
-    v4d bwv = broadcast(kInf);
-    v4l bjv = broadcast(n), idx = {0, 1, 2, 3};
-    for (int64_t j = 0; j < n4; j += 4, idx += 4) {
-      const v4d m = max(max(ccv, load(core + j)), load(row + j)), b = load(best + j);
-      const v4l upd = m < b;
-      const v4d nb = upd ? m : b;
-      store(best + j, nb);
-      store(from + j, upd ? curv : load(from + j));
-      const v4l lower = nb < bwv;  // per lane, the first minimum
-      bwv = lower ? nb : bwv;
-      bjv = lower ? idx : bjv;
-    }
-    double bw = kInf;
-    int64_t bj = n;
-    for (int l = 0; l < 4; ++l)
-      if (bwv[l] < bw || (bwv[l] == bw && bjv[l] < bj)) bw = bwv[l], bj = bjv[l];
-    for (int64_t j = n4; j < n; ++j) {  // the tail: higher indices, so only a smaller value wins
-      const double m = std::max(std::max(cc, core[j]), row[j]);
-      if (m < best[j]) best[j] = m, from[j] = cur;
-      if (best[j] < bw) bw = best[j], bj = j;
-    }
-    if (bj == n) throw Error("HDBSCAN: no vertex left to add (internal error)");
-    mst.push_back({int32_t(from[bj]), int32_t(bj), bw});
-    cur = bj;
-  }
-}
-
-void table_prim_baseline(const clustering_detail::PairwiseDistances& D, double* core, double* best,
-                         int64_t* from, std::vector<Edge>& mst) {
-  table_prim_steps(D, core, best, from, mst);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-MUTAGEN_TARGET_AVX2 void table_prim_avx2(const clustering_detail::PairwiseDistances& D,
-                                         double* core, double* best, int64_t* from,
-                                         std::vector<Edge>& mst) {
-  table_prim_steps(D, core, best, from, mst);
-}
-#endif
-
+// Prim on the shared table (plain distances): each step one pass over a whole table row (prim.h).
 std::vector<Edge> table_prim(const clustering_detail::PairwiseDistances& D,
                              std::vector<double> core) {
   const int64_t n = D.size();
@@ -127,13 +69,14 @@ std::vector<Edge> table_prim(const clustering_detail::PairwiseDistances& D,
   std::vector<int64_t> from(size_t(n), 0);
   std::vector<Edge> mst;
   mst.reserve(size_t(n - 1));
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) {
-    table_prim_avx2(D, core.data(), best.data(), from.data(), mst);
-    return mst;
+  int64_t cur = 0;
+  for (int64_t step = 1; step < n; ++step) {
+    const int64_t next =
+        clustering_detail::prim_step(n, cur, D.row(cur), core.data(), best.data(), from.data());
+    if (next == n) throw Error("HDBSCAN: no vertex left to add (internal error)");
+    mst.push_back({int32_t(from[next]), int32_t(next), best[next]});
+    cur = next;
   }
-#endif
-  table_prim_baseline(D, core.data(), best.data(), from.data(), mst);
   return mst;
 }
 
