@@ -102,15 +102,11 @@ MUTAGEN_ALWAYS_INLINE int64_t nearest_steps(const float* row, const float* dead,
   v8i at = broadcast(int32_t(n)), idx = {0, 1, 2, 3, 4, 5, 6, 7};
   const int64_t n8 = n & ~int64_t(7);
   for (int64_t j = 0; j < n8; j += 8, idx += 8) {
-    const v8f v = load(row + j) + load(dead + j);
-    const v8i lower = v < best;  // per lane, the first minimum
-    best = lower ? v : best;
-    at = lower ? idx : at;
+    keep_first_minimum(load(row + j) + load(dead + j), idx, best, at);
   }
   float bv = kInf;
   int64_t bi = n;
-  for (int l = 0; l < 8; ++l)
-    if (best[l] < bv || (best[l] == bv && at[l] < bi)) bv = best[l], bi = at[l];
+  fold_first_minimum<8>(best, at, bv, bi);
   for (int64_t j = n8; j < n; ++j) {  // the tail: higher indices, so only a smaller value wins
     const float v = row[j] + dead[j];
     if (v < bv) bv = v, bi = j;

@@ -27,14 +27,11 @@ MUTAGEN_ALWAYS_INLINE int64_t prim_step_steps(int64_t n, int64_t cur, const doub
     const v4d nb = better ? w : b;
     store(best + j, nb);
     store(from + j, better ? curv : load(from + j));
-    const v4l lower = nb < bwv;  // per lane, the first minimum
-    bwv = lower ? nb : bwv;
-    bjv = lower ? idx : bjv;
+    keep_first_minimum(nb, idx, bwv, bjv);
   }
   double bw = kInf;
   int64_t bj = n;
-  for (int l = 0; l < 4; ++l)
-    if (bwv[l] < bw || (bwv[l] == bw && bjv[l] < bj)) bw = bwv[l], bj = bjv[l];
+  fold_first_minimum<4>(bwv, bjv, bw, bj);
   for (int64_t j = n4; j < n; ++j) {  // the tail: higher indices, so only a smaller value wins
     const double w = std::max(row[j], std::max(key[j], cc));
     if (w < best[j]) best[j] = w, from[j] = cur;

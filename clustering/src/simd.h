@@ -58,6 +58,24 @@ MUTAGEN_ALWAYS_INLINE v8f load(const float* p) {
   return v;
 }
 
+// A running minimum per lane that keeps the first index reaching it: where value < best, take the
+// value and its index.
+template <class V, class I>
+MUTAGEN_ALWAYS_INLINE void keep_first_minimum(V value, I index, V& best, I& at) {
+  const auto lower = value < best;
+  best = lower ? value : best;
+  at = lower ? index : at;
+}
+
+// Folds keep_first_minimum's lanes into the smallest value and the lowest index holding it (value
+// and index start as +inf and past-the-end).
+template <int kLanes, class V, class I, class T>
+MUTAGEN_ALWAYS_INLINE void fold_first_minimum(const V& best, const I& at, T& value,
+                                              int64_t& index) {
+  for (int l = 0; l < kLanes; ++l)
+    if (best[l] < value || (best[l] == value && at[l] < index)) value = best[l], index = at[l];
+}
+
 // Whether the AVX2 builds run: the CPU has AVX2 and the tests have not switched them off (to
 // compare both builds on one machine).
 inline std::atomic<bool>& avx2_switch() {
