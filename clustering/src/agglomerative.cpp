@@ -115,23 +115,9 @@ MUTAGEN_ALWAYS_INLINE int64_t nearest_steps(const float* row, const float* dead,
   return bi;
 }
 
-int64_t nearest_baseline(const float* row, const float* dead, int64_t n, float& value) {
-  return nearest_steps(row, dead, n, value);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-MUTAGEN_TARGET_AVX2 int64_t nearest_avx2(const float* row, const float* dead, int64_t n,
-                                         float& value) {
-  return nearest_steps(row, dead, n, value);
-}
-#endif
-
-int64_t nearest(const float* row, const float* dead, int64_t n, float& value) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return nearest_avx2(row, dead, n, value);
-#endif
-  return nearest_baseline(row, dead, n, value);
-}
+MUTAGEN_SIMD_DISPATCH(int64_t, nearest,
+                      (const float* row, const float* dead, int64_t n, float& value),
+                      (row, dead, n, value))
 
 // The nearest-neighbour chain on a filled matrix (distances, or squared distances for Ward).
 Dendrogram chain_linkage(Square& D, Linkage linkage, bool squared) {

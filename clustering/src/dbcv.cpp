@@ -93,26 +93,10 @@ MUTAGEN_ALWAYS_INLINE int64_t tie_candidate_steps(int64_t m, int64_t j0, const d
   return m;
 }
 
-int64_t tie_candidate_baseline(int64_t m, int64_t j0, const double* core2, const double* core,
-                               const double* row, double hi, double hi2) {
-  return tie_candidate_steps(m, j0, core2, core, row, hi, hi2);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-MUTAGEN_TARGET_AVX2 int64_t tie_candidate_avx2(int64_t m, int64_t j0, const double* core2,
-                                               const double* core, const double* row, double hi,
-                                               double hi2) {
-  return tie_candidate_steps(m, j0, core2, core, row, hi, hi2);
-}
-#endif
-
-int64_t tie_candidate(int64_t m, int64_t j0, const double* core2, const double* core,
-                      const double* row, double hi, double hi2) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return tie_candidate_avx2(m, j0, core2, core, row, hi, hi2);
-#endif
-  return tie_candidate_baseline(m, j0, core2, core, row, hi, hi2);
-}
+MUTAGEN_SIMD_DISPATCH(int64_t, tie_candidate,
+                      (int64_t m, int64_t j0, const double* core2, const double* core,
+                       const double* row, double hi, double hi2),
+                      (m, j0, core2, core, row, hi, hi2))
 
 // Members of one cluster by coordinates: row-major (a member's point) and feature-major (one
 // feature of every member, contiguous).
@@ -273,35 +257,10 @@ MUTAGEN_ALWAYS_INLINE double core_sum_steps(const double* s, int64_t m, double r
   return sum;
 }
 
-double min_positive_baseline(const double* s, int64_t m) { return min_positive_steps(s, m); }
-double core_sum_baseline(const double* s, int64_t m, double r2, double cut, int64_t half,
-                         bool odd) {
-  return core_sum_steps(s, m, r2, cut, half, odd);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-MUTAGEN_TARGET_AVX2 double min_positive_avx2(const double* s, int64_t m) {
-  return min_positive_steps(s, m);
-}
-MUTAGEN_TARGET_AVX2 double core_sum_avx2(const double* s, int64_t m, double r2, double cut,
-                                         int64_t half, bool odd) {
-  return core_sum_steps(s, m, r2, cut, half, odd);
-}
-#endif
-
-double min_positive(const double* s, int64_t m) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return min_positive_avx2(s, m);
-#endif
-  return min_positive_baseline(s, m);
-}
-
-double core_sum(const double* s, int64_t m, double r2, double cut, int64_t half, bool odd) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return core_sum_avx2(s, m, r2, cut, half, odd);
-#endif
-  return core_sum_baseline(s, m, r2, cut, half, odd);
-}
+MUTAGEN_SIMD_DISPATCH(double, min_positive, (const double* s, int64_t m), (s, m))
+MUTAGEN_SIMD_DISPATCH(double, core_sum,
+                      (const double* s, int64_t m, double r2, double cut, int64_t half, bool odd),
+                      (s, m, r2, cut, half, odd))
 
 // All-points core distances: core(i) = (sum_{j: d_ij > 0} d_ij^-D / (m - 1))^(-1/D). With r the
 // smallest positive distance of i: core(i) = r * (S / (m - 1))^(-1/D), S = sum t_ij^(D/2) with

@@ -111,22 +111,8 @@ MUTAGEN_ALWAYS_INLINE void sample_dots_steps(const double* x, const CentreLanes&
   store(dots + 4 * L.groups, sum);
 }
 
-void sample_dots_baseline(const double* x, const CentreLanes& L, double* dots) {
-  sample_dots_steps(x, L, dots);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-MUTAGEN_TARGET_AVX2 void sample_dots_avx2(const double* x, const CentreLanes& L, double* dots) {
-  sample_dots_steps(x, L, dots);
-}
-#endif
-
-void sample_dots(const double* x, const CentreLanes& L, double* dots) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return sample_dots_avx2(x, L, dots);
-#endif
-  sample_dots_baseline(x, L, dots);
-}
+MUTAGEN_SIMD_DISPATCH(void, sample_dots, (const double* x, const CentreLanes& L, double* dots),
+                      (x, L, dots))
 
 // One pass over the samples (P: d x n, a sample per column; C: d x k, a centre per column): nearest
 // centre per sample (labels, squared distance in dist) and, when sums/counts are given, the

@@ -40,26 +40,11 @@ MUTAGEN_ALWAYS_INLINE int64_t prim_step_steps(int64_t n, int64_t cur, const doub
   return bj;
 }
 
-int64_t prim_step_baseline(int64_t n, int64_t cur, const double* row, double* key, double* best,
-                           int64_t* from) {
-  return prim_step_steps(n, cur, row, key, best, from);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-MUTAGEN_TARGET_AVX2 int64_t prim_step_avx2(int64_t n, int64_t cur, const double* row, double* key,
-                                           double* best, int64_t* from) {
-  return prim_step_steps(n, cur, row, key, best, from);
-}
-#endif
-
 }  // namespace
 
-int64_t prim_step(int64_t n, int64_t cur, const double* row, double* key, double* best,
-                  int64_t* from) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return prim_step_avx2(n, cur, row, key, best, from);
-#endif
-  return prim_step_baseline(n, cur, row, key, best, from);
-}
+MUTAGEN_SIMD_DISPATCH(int64_t, prim_step,
+                      (int64_t n, int64_t cur, const double* row, double* key, double* best,
+                       int64_t* from),
+                      (n, cur, row, key, best, from))
 
 }  // namespace mutagen::clustering_detail

@@ -8,7 +8,8 @@
 #include <cstdint>
 
 // A kernel written once as an always-inline function is built twice: called from a function marked
-// MUTAGEN_TARGET_AVX2 (chosen at run time with use_avx2()) and from a plain one.
+// MUTAGEN_TARGET_AVX2 (chosen at run time with use_avx2()) and from a plain one
+// (MUTAGEN_SIMD_DISPATCH below writes both and the choice).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define MUTAGEN_TARGET_AVX2 __attribute__((target("avx2")))
 #define MUTAGEN_HAS_AVX2_BUILD 1
@@ -101,3 +102,18 @@ inline bool set_avx2(bool on) {
 }  // namespace mutagen::simd
 
 #pragma GCC diagnostic pop
+
+// Defines `ret name params`, which runs the always-inline kernel `name##_steps args` from its AVX2
+// build when simd::use_avx2(), else from its baseline build (name##_avx2, name##_baseline).
+#if MUTAGEN_HAS_AVX2_BUILD
+#define MUTAGEN_SIMD_DISPATCH(ret, name, params, args)                     \
+  ret name##_baseline params { return name##_steps args; }                 \
+  MUTAGEN_TARGET_AVX2 ret name##_avx2 params { return name##_steps args; } \
+  ret name params {                                                        \
+    if (::mutagen::simd::use_avx2()) return name##_avx2 args;              \
+    return name##_baseline args;                                           \
+  }
+#else
+#define MUTAGEN_SIMD_DISPATCH(ret, name, params, args) \
+  ret name params { return name##_steps args; }
+#endif
