@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -18,6 +20,17 @@
 #include "umap_internal.h"
 
 namespace mutagen {
+namespace {
+
+// CPU seconds of every thread of the process so far (debug timings).
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+}  // namespace
 
 std::vector<int64_t> GridOptions::range(int64_t from, int64_t to, int64_t step) {
   std::vector<int64_t> out;
@@ -215,6 +228,7 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
             std::string failure;
             try {
               const auto t0 = Clock::now();
+              const double cpu0 = process_cpu_seconds();
               std::string info;
               const Eigen::MatrixXd Z = reduce(sit->second, base, rseed, &info, &vaes, cls,
                                                &positions, &umap_graphs[computed]);
@@ -229,6 +243,8 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
                 progress.log(where, false);
               });
               if (dist) table_memory = dist->release_memory();
+              spdlog::debug("grid: {}: reduction and {} fits in {:.2f} s wall, {:.2f} s CPU", where,
+                            specs.size(), seconds_since(t0), process_cpu_seconds() - cpu0);
             } catch (const Error& e) {
               failure = e.what();
               progress.done += static_cast<int64_t>(methods.size());

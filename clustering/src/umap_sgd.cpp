@@ -46,23 +46,28 @@ inline double fast_pow(double x, double y) {
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
-// fast_pow for four floats (relative error ~1e-5).
-inline v4f fast_pow4(v4f x, float y) {
-  const v4i bits = (v4i)x;  // same-size vector casts reinterpret the bits
-  const v4f e = __builtin_convertvector(((bits >> 23) & 0xff) - 127, v4f);
-  const v4i mb = (bits & 0x7fffff) | 0x3f800000;
-  const v4f t = (v4f)mb - 1.0f, t2 = t * t, t4 = t2 * t2;
-  const v4f lg = (2.12374089e-06f + 1.44247531f * t) + t2 * (-0.717557872f + 0.455527088f * t) +
-                 t4 * ((-0.274623258f + 0.119298238f * t) + t2 * -0.0251232033f);
-  v4f z = y * (e + lg);
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+
+// fast_pow for four or eight floats (relative error ~1e-5); every lane takes the same steps.
+template <class VF, class VI>
+MUTAGEN_ALWAYS_INLINE VF fast_pow_lanes(VF x, float y) {
+  const VI bits = (VI)x;  // same-size vector casts reinterpret the bits
+  const VF e = __builtin_convertvector(((bits >> 23) & 0xff) - 127, VF);
+  const VI mb = (bits & 0x7fffff) | 0x3f800000;
+  const VF t = (VF)mb - 1.0f, t2 = t * t, t4 = t2 * t2;
+  const VF lg = (2.12374089e-06f + 1.44247531f * t) + t2 * (-0.717557872f + 0.455527088f * t) +
+                t4 * ((-0.274623258f + 0.119298238f * t) + t2 * -0.0251232033f);
+  VF z = y * (e + lg);
   z = z < -120.0f ? -120.0f : z;
   z = z > 120.0f ? 120.0f : z;
-  const v4i i = __builtin_convertvector(z + 128.0f, v4i) - 128;  // floor
-  const v4f f = z - __builtin_convertvector(i, v4f), f2 = f * f;
-  const v4f p = (0.999999896f + 0.69315462f * f) + f2 * (0.24014077f + 0.0558632827f * f) +
-                f2 * f2 * (0.00894621467f + 0.00189510729f * f);
-  const v4i sb = (i + 127) << 23;
-  return p * (v4f)sb;
+  const VI i = __builtin_convertvector(z + 128.0f, VI) - 128;  // floor
+  const VF f = z - __builtin_convertvector(i, VF), f2 = f * f;
+  const VF p = (0.999999896f + 0.69315462f * f) + f2 * (0.24014077f + 0.0558632827f * f) +
+               f2 * f2 * (0.00894621467f + 0.00189510729f * f);
+  const VI sb = (i + 127) << 23;
+  return p * (VF)sb;
 }
 
 // o4[c][l] = float(p[l][c]) for the 10 coordinates of four points: loads of four doubles converted
@@ -86,6 +91,33 @@ MUTAGEN_ALWAYS_INLINE void gather10(const double* const p[4], v4f o4[10]) {
               t3 = __builtin_shuffle(r[2][b], r[3][b], hi);
     o4[4 * b + 2] = __builtin_shuffle(t2, t3, first);
     o4[4 * b + 3] = __builtin_shuffle(t2, t3, second);
+  }
+}
+
+// o8[c][l] = float(p[l][c]) for eight points of D coordinates (2 or 10), from vector loads,
+// conversions and shuffles: filling the lanes one float at a time stalls on the stores.
+template <int D>
+MUTAGEN_ALWAYS_INLINE void gather8(const double* const p[8], v8f o8[D]) {
+  static_assert(D == 2 || D == 10, "2-d and 10-d layouts only");
+  if constexpr (D == 2) {
+    v4f q[4];  // q[h] = {x, y} of points 2h and 2h + 1
+    for (int h = 0; h < 4; ++h) {
+      v2d a, b;
+      __builtin_memcpy(&a, p[2 * h], sizeof a);
+      __builtin_memcpy(&b, p[2 * h + 1], sizeof b);
+      q[h] = __builtin_convertvector(__builtin_shufflevector(a, b, 0, 1, 2, 3), v4f);
+    }
+    const v4i even = {0, 2, 4, 6}, odd = {1, 3, 5, 7};
+    const v4f x0 = __builtin_shuffle(q[0], q[1], even), x1 = __builtin_shuffle(q[2], q[3], even);
+    const v4f y0 = __builtin_shuffle(q[0], q[1], odd), y1 = __builtin_shuffle(q[2], q[3], odd);
+    o8[0] = __builtin_shufflevector(x0, x1, 0, 1, 2, 3, 4, 5, 6, 7);
+    o8[1] = __builtin_shufflevector(y0, y1, 0, 1, 2, 3, 4, 5, 6, 7);
+  } else {
+    v4f lo[10], hi[10];
+    gather10(p, lo);
+    gather10(p + 4, hi);
+    for (int c = 0; c < 10; ++c)
+      o8[c] = __builtin_shufflevector(lo[c], hi[c], 0, 1, 2, 3, 4, 5, 6, 7);
   }
 }
 
@@ -201,37 +233,31 @@ MUTAGEN_ALWAYS_INLINE void epoch_part(Part& part, Edges& E, double* Y, const dou
     // one; an unclipped sum costs trustworthiness, this does not): independent computations the CPU
     // overlaps.
     if constexpr (D > 0) {
-      // Four negative samples at a time, in float lanes (for the usual 2-d and 10-d layouts);
-      // lanes past n_neg and coincident points give 0.
-      float cf[D];
-      for (int c = 0; c < D; ++c) cf[c] = float(cur[c]);
+      // Eight negative samples at a time, in float lanes (for the usual 2-d and 10-d layouts);
+      // lanes past n_neg (the vertex itself) and coincident points give 0. Each group's gradients
+      // are added to the four-lane sums half by half: the order of four lanes at a time.
+      v8f cf[D];
+      for (int c = 0; c < D; ++c) cf[c] = v8f{} + float(cur[c]);
       v4f sum[D];
       for (int c = 0; c < D; ++c) sum[c] = v4f{0, 0, 0, 0};
-      for (int64_t s = 0; s < n_neg; s += 4) {
-        v4f o4[D];
-        if constexpr (D == 10) {
-          const double* p[4];  // lanes past n_neg: the vertex itself (difference 0)
-          for (int l = 0; l < 4; ++l) p[l] = s + l < n_neg ? at(negative()) : cur;
-          gather10(p, o4);
-        } else {
-          for (int c = 0; c < D; ++c) o4[c] = v4f{cf[c], cf[c], cf[c], cf[c]};
-          for (int l = 0; l < 4 && s + l < n_neg; ++l) {
-            const double* o = at(negative());
-            for (int c = 0; c < D; ++c) o4[c][l] = float(o[c]);
-          }
-        }
-        v4f q2 = {0, 0, 0, 0};
+      for (int64_t s = 0; s < n_neg; s += 8) {
+        const double* p[8];
+        for (int l = 0; l < 8; ++l) p[l] = s + l < n_neg ? at(negative()) : cur;
+        v8f o8[D];
+        gather8<D>(p, o8);
+        v8f q2 = {0, 0, 0, 0, 0, 0, 0, 0};
         for (int c = 0; c < D; ++c) {
-          o4[c] = cf[c] - o4[c];  // now the differences
-          q2 = c == 0 ? o4[c] * o4[c] : q2 + o4[c] * o4[c];
+          o8[c] = cf[c] - o8[c];  // now the differences
+          q2 = c == 0 ? o8[c] * o8[c] : q2 + o8[c] * o8[c];
         }
-        const v4f pw = fast_pow4(q2 > 0.0f ? q2 : 1.0f, float(b));
-        v4f coeff = float(two_b) / ((0.001f + q2) * (float(a) * pw + 1.0f));
+        const v8f pw = fast_pow_lanes<v8f, v8i>(q2 > 0.0f ? q2 : 1.0f, float(b));
+        v8f coeff = float(two_b) / ((0.001f + q2) * (float(a) * pw + 1.0f));
         coeff = q2 > 0.0f ? coeff : 0.0f;
         for (int c = 0; c < D; ++c) {
-          v4f g = coeff * o4[c];
+          v8f g = coeff * o8[c];
           g = g > 4.0f ? 4.0f : (g < -4.0f ? -4.0f : g);
-          sum[c] += g;
+          sum[c] += __builtin_shufflevector(g, g, 0, 1, 2, 3);
+          sum[c] += __builtin_shufflevector(g, g, 4, 5, 6, 7);
         }
       }
       for (int c = 0; c < D; ++c)
