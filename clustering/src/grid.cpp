@@ -1,7 +1,6 @@
 #include "mutagen/clustering/grid.h"
 
 #include <spdlog/spdlog.h>
-
 #include <sys/resource.h>
 
 #include <chrono>

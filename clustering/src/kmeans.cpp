@@ -114,43 +114,76 @@ MUTAGEN_ALWAYS_INLINE void sample_dots_steps(const double* x, const CentreLanes&
 MUTAGEN_SIMD_DISPATCH(void, sample_dots, (const double* x, const CentreLanes& L, double* dots),
                       (x, L, dots))
 
+// Hamerly's bounds on the distances of each sample, which let a Lloyd pass skip the samples that
+// cannot change centre. `upper` bounds the distance to the assigned centre from above, `lower` the
+// distance to every other centre from below. A sample is skipped only when the gap exceeds
+// `margin`, far above the rounding of the squared-distance expression below (~1e-8 of |x| + |c|),
+// so the skipped samples are exactly those whose label that expression would keep: the labels and
+// centres are the same to the bit as with every distance computed.
+struct Bounds {
+  bool valid = false;
+  Eigen::VectorXd upper, lower, margin;
+};
+
 // One pass over the samples (P: d x n, a sample per column; C: d x k, a centre per column): nearest
 // centre per sample (labels, squared distance in dist) and, when sums/counts are given, the
 // per-centre sums of the assigned samples. Returns the inertia. Fusing assignment and update reads
-// the data once.
+// the data once. With valid `bounds`, samples they prove unchanged keep their label (their dist is
+// then not updated); the bounds are renewed for the others.
 double assign(const Eigen::MatrixXd& P, const Eigen::VectorXd& norms, const Eigen::MatrixXd& C,
               std::vector<int64_t>& labels, Eigen::VectorXd& dist, Eigen::MatrixXd* sums,
-              std::vector<int64_t>* counts) {
+              std::vector<int64_t>* counts, Bounds* bounds = nullptr) {
   const int64_t n = P.cols(), k = C.cols();
   const Eigen::VectorXd cn = C.colwise().squaredNorm().transpose();
   if (sums) {
     sums->setZero(P.rows(), k);
     counts->assign(k, 0);
   }
+  const bool skipping = bounds && bounds->valid;
+  if (bounds && !bounds->valid) {
+    bounds->upper.resize(n);
+    bounds->lower.resize(n);
+    bounds->margin.resize(n);
+    // Centres are means of samples (or samples): no longer than the longest sample.
+    const double cmax = std::sqrt(norms.maxCoeff());
+    for (int64_t i = 0; i < n; ++i) bounds->margin(i) = 1e-6 * (std::sqrt(norms(i)) + cmax);
+  }
   double inertia = 0.0;
   const CentreLanes lanes(C);
   std::vector<double> dots(static_cast<size_t>(lanes.padded()));
   for (int64_t i = 0; i < n; ++i) {
     const auto x = P.col(i);
-    sample_dots(x.data(), lanes, dots.data());
-    int64_t best = 0;
-    double best_d = std::numeric_limits<double>::infinity();
-    for (int64_t c = 0; c < k; ++c) {
-      const double d = norms(i) - 2.0 * dots[c] + cn(c);
-      if (d < best_d) {
-        best_d = d;
-        best = c;
+    int64_t best = labels[i];
+    if (!skipping || !(bounds->upper(i) + bounds->margin(i) < bounds->lower(i))) {
+      sample_dots(x.data(), lanes, dots.data());
+      best = 0;
+      double best_d = std::numeric_limits<double>::infinity();
+      double second = std::numeric_limits<double>::infinity();
+      for (int64_t c = 0; c < k; ++c) {
+        const double d = norms(i) - 2.0 * dots[c] + cn(c);
+        if (d < best_d) {
+          second = best_d;
+          best_d = d;
+          best = c;
+        } else if (d < second) {
+          second = d;
+        }
+      }
+      best_d = std::max(best_d, 0.0);
+      dist(i) = best_d;
+      inertia += best_d;
+      if (bounds) {
+        bounds->upper(i) = std::sqrt(best_d);
+        bounds->lower(i) = std::sqrt(std::max(second, 0.0));
       }
     }
-    best_d = std::max(best_d, 0.0);
     labels[i] = best;
-    dist(i) = best_d;
-    inertia += best_d;
     if (sums) {
       sums->col(best) += x;
       ++(*counts)[best];
     }
   }
+  if (bounds) bounds->valid = true;
   return inertia;
 }
 
@@ -164,14 +197,18 @@ KMeansResult lloyd(const Eigen::MatrixXd& P, const Eigen::VectorXd& norms,
   Eigen::VectorXd dist(n);
   std::vector<int64_t> previous, counts;
   Eigen::MatrixXd sums;
+  Bounds bounds;
   for (int64_t it = 0; it < max_iter; ++it) {
-    assign(P, norms, C, r.labels, dist, &sums, &counts);
+    assign(P, norms, C, r.labels, dist, &sums, &counts, &bounds);
     r.iterations = it + 1;
     // Empty clusters take the samples farthest from their centres (sklearn's relocation).
     std::vector<int64_t> empty;
     for (int64_t c = 0; c < k; ++c)
       if (counts[c] == 0) empty.push_back(c);
     if (!empty.empty()) {
+      // Every sample's distance, as a pass without bounds (the same labels and sums).
+      bounds.valid = false;
+      assign(P, norms, C, r.labels, dist, &sums, &counts);
       std::vector<int64_t> order(n);
       for (int64_t i = 0; i < n; ++i) order[i] = i;
       std::stable_sort(order.begin(), order.end(),
@@ -190,6 +227,23 @@ KMeansResult lloyd(const Eigen::MatrixXd& P, const Eigen::VectorXd& norms,
     for (int64_t c = 0; c < k; ++c)
       if (counts[c] > 0) next.col(c) = sums.col(c) / static_cast<double>(counts[c]);
     const double shift = (next - C).squaredNorm();
+    if (bounds.valid) {
+      // The centres' moves loosen the bounds: the assigned centre moved by at most move(a), every
+      // other one by at most the largest move among them.
+      Eigen::VectorXd move(k);
+      for (int64_t c = 0; c < k; ++c) move(c) = (next.col(c) - C.col(c)).norm();
+      int64_t top = 0;
+      for (int64_t c = 1; c < k; ++c)
+        if (move(c) > move(top)) top = c;
+      double second = 0.0;
+      for (int64_t c = 0; c < k; ++c)
+        if (c != top) second = std::max(second, move(c));
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t a = r.labels[i];
+        bounds.upper(i) += move(a);
+        bounds.lower(i) -= a == top ? second : move(top);
+      }
+    }
     C = std::move(next);
     if (previous == r.labels) break;  // strict convergence
     if (shift <= tol_abs) break;
