@@ -14,6 +14,7 @@
 #include "mutagen/clustering/metrics.h"
 #include "mutagen/clustering/pca.h"
 #include "mutagen/error.h"
+#include "mutagen/random.h"
 
 using namespace mutagen;
 using clustering_test::three_blobs;
@@ -37,6 +38,33 @@ TEST(KMeans, SameSeedSameLabels) {
   const auto a = kmeans(noisy, KMeansOptions().k(4).seed(11)).labels;
   const auto b = kmeans(noisy, KMeansOptions().k(4).seed(11)).labels;
   EXPECT_EQ(a, b);
+}
+
+// Uniform points have no clusters: many sit near a boundary between centres and Lloyd runs for
+// dozens of passes, the case where the passes skip samples by their distance bounds. Run to strict
+// convergence, the result must be a fixed point: every centre the mean of its samples and every
+// sample at its nearest centre (a sample wrongly kept would break the first).
+TEST(KMeans, ConvergedRunIsAFixedPoint) {
+  Rng rng(5);
+  Eigen::MatrixXd X(2000, 3);
+  for (Eigen::Index i = 0; i < X.rows(); ++i)
+    for (Eigen::Index j = 0; j < X.cols(); ++j) X(i, j) = rng.uniform();
+  const KMeansResult r = kmeans(X, KMeansOptions().k(5).n_init(3).tol(0.0).max_iter(1000).seed(2));
+  ASSERT_LT(r.iterations, 1000);
+  EXPECT_GT(r.iterations, 5);
+  Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(5, 3);
+  std::vector<int64_t> counts(5, 0);
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    sums.row(r.labels[i]) += X.row(i);
+    ++counts[r.labels[i]];
+    Eigen::Index nearest = 0;
+    (r.centers.rowwise() - X.row(i)).rowwise().squaredNorm().minCoeff(&nearest);
+    EXPECT_EQ(r.labels[i], nearest) << "sample " << i;
+  }
+  for (int64_t c = 0; c < 5; ++c) {
+    ASSERT_GT(counts[c], 0);
+    EXPECT_LT((sums.row(c) / double(counts[c]) - r.centers.row(c)).norm(), 1e-12) << "centre " << c;
+  }
 }
 
 TEST(KMeans, BadInputThrows) {
