@@ -50,7 +50,7 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 
-// fast_pow for four or eight floats (relative error ~1e-5); every lane takes the same steps.
+// fast_pow for a vector of floats (relative error ~1e-5), lane by lane; eight lanes here.
 template <class VF, class VI>
 MUTAGEN_ALWAYS_INLINE VF fast_pow_lanes(VF x, float y) {
   const VI bits = (VI)x;  // same-size vector casts reinterpret the bits
