@@ -1,5 +1,6 @@
 // UMAP layout optimisation: umap-learn's optimize_layout_euclidean, on two threads, deterministic.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -310,37 +311,76 @@ void epoch_part_dispatch(Part& part, Edges& E, double* Y, const double* S, int64
   epoch_part<D>(part, E, Y, S, dim, n, a, b, alpha, ep);
 }
 
+// Waits until `flag` reaches `value`: spinning first (the other thread's half of an epoch is
+// short), then yielding the core.
+void wait_for(const std::atomic<int64_t>& flag, int64_t value) {
+  for (int spins = 0; flag.load(std::memory_order_acquire) < value; ++spins) {
+    if (spins >= 4096) {
+      std::this_thread::yield();
+      continue;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
 template <int D>
 void run_epochs(RowMatrixXd& embedding, Edges& E, std::vector<Part>& parts, double a, double b,
                 int64_t n_epochs, int threads) {
   const int64_t n = embedding.rows(), dim = embedding.cols();
   double* Y = embedding.data();
   RowMatrixXd snapshot = embedding;
-  for (int64_t epoch = 0; epoch < n_epochs; ++epoch) {
+  auto epoch_of = [&](int p, int64_t epoch) {
     const double alpha = 1.0 - double(epoch) / double(n_epochs), ep = double(epoch);
-    auto work = [&](int p) {
-      epoch_part_dispatch<D>(parts[p], E, Y, snapshot.data(), dim, n, a, b, alpha, ep);
-    };
-    if (threads >= 2) {
-      std::thread other(work, 1);
-      work(0);
-      other.join();
-    } else {
-      for (int p = 0; p < kParts; ++p) work(p);
-    }
-    // Moves owed across the split, in a fixed order; then the new snapshot.
+    epoch_part_dispatch<D>(parts[p], E, Y, snapshot.data(), dim, n, a, b, alpha, ep);
+  };
+  // After an epoch: partition q's vertices take the moves the other partitions owe them (in
+  // partition order), then the snapshot of those vertices is renewed.
+  auto settle = [&](int q) {
+    const int64_t i0 = parts[q].v0 * dim, i1 = parts[q].v1 * dim;
     for (int p = 0; p < kParts; ++p) {
-      for (int q = 0; q < kParts; ++q) {
-        if (q == p) continue;
-        double* owed = parts[p].owed.data();
-        for (int64_t i = parts[q].v0 * dim; i < parts[q].v1 * dim; ++i) {
-          Y[i] += owed[i];
-          owed[i] = 0.0;
-        }
+      if (p == q) continue;
+      double* owed = parts[p].owed.data();
+      for (int64_t i = i0; i < i1; ++i) {
+        Y[i] += owed[i];
+        owed[i] = 0.0;
       }
     }
-    snapshot = embedding;
+    std::memcpy(snapshot.data() + i0, Y + i0, size_t(i1 - i0) * sizeof(double));
+  };
+  if (threads < 2) {
+    for (int64_t epoch = 0; epoch < n_epochs; ++epoch) {
+      for (int p = 0; p < kParts; ++p) epoch_of(p, epoch);
+      for (int q = 0; q < kParts; ++q) settle(q);
+    }
+    return;
   }
+  // One thread per partition for the whole optimisation (static_assert below: two), each settling
+  // its own vertices, so a partition's rows stay in its core's cache; two meeting points per epoch:
+  // both halves done (before any settling), both settled (before the next epoch reads the
+  // snapshot).
+  static_assert(kParts == 2, "one worker thread for the second partition");
+  std::atomic<int64_t> start{-1}, main_done{-1}, worker_done{-1}, worker_settled{-1};
+  std::thread worker([&] {
+    for (int64_t epoch = 0; epoch < n_epochs; ++epoch) {
+      wait_for(start, epoch);
+      epoch_of(1, epoch);
+      worker_done.store(epoch, std::memory_order_release);
+      wait_for(main_done, epoch);
+      settle(1);
+      worker_settled.store(epoch, std::memory_order_release);
+    }
+  });
+  for (int64_t epoch = 0; epoch < n_epochs; ++epoch) {
+    start.store(epoch, std::memory_order_release);
+    epoch_of(0, epoch);
+    main_done.store(epoch, std::memory_order_release);
+    wait_for(worker_done, epoch);
+    settle(0);
+    wait_for(worker_settled, epoch);
+  }
+  worker.join();
 }
 
 }  // namespace
