@@ -53,26 +53,9 @@ MUTAGEN_ALWAYS_INLINE void sq_distances_steps(const double* const* cols, const d
   }
 }
 
-template <int D>
-void sq_distances_baseline(const double* const* cols, const double* x, int64_t m, double* out) {
-  sq_distances_steps<D>(cols, x, m, out);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-template <int D>
-MUTAGEN_TARGET_AVX2 void sq_distances_avx2(const double* const* cols, const double* x, int64_t m,
-                                           double* out) {
-  sq_distances_steps<D>(cols, x, m, out);
-}
-#endif
-
-template <int D>
-void sq_distances(const double* const* cols, const double* x, int64_t m, double* out) {
-#if MUTAGEN_HAS_AVX2_BUILD
-  if (simd::use_avx2()) return sq_distances_avx2<D>(cols, x, m, out);
-#endif
-  sq_distances_baseline<D>(cols, x, m, out);
-}
+MUTAGEN_SIMD_DISPATCH_TEMPLATE(template <int D>, <D>, void, sq_distances,
+                               (const double* const* cols, const double* x, int64_t m, double* out),
+                               (cols, x, m, out))
 
 // The lowest index v >= j0 of a tree vertex (core2[v] = inf) that may tie with the new vertex's
 // edge: core[v] <= hi and row[v] <= hi2 (row: the new vertex's squared distances); m when none.

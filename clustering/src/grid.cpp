@@ -1,10 +1,10 @@
 #include "mutagen/clustering/grid.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -19,17 +19,6 @@
 #include "umap_internal.h"
 
 namespace mutagen {
-namespace {
-
-// CPU seconds of every thread of the process so far (debug timings).
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-}  // namespace
 
 std::vector<int64_t> GridOptions::range(int64_t from, int64_t to, int64_t step) {
   std::vector<int64_t> out;
@@ -227,7 +216,7 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
             std::string failure;
             try {
               const auto t0 = Clock::now();
-              const double cpu0 = process_cpu_seconds();
+              const std::clock_t cpu0 = std::clock();  // process CPU time, as UMAP logs it
               std::string info;
               const Eigen::MatrixXd Z = reduce(sit->second, base, rseed, &info, &vaes, cls,
                                                &positions, &umap_graphs[computed]);
@@ -243,7 +232,8 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
               });
               if (dist) table_memory = dist->release_memory();
               spdlog::debug("grid: {}: reduction and {} fits in {:.2f} s wall, {:.2f} s CPU", where,
-                            specs.size(), seconds_since(t0), process_cpu_seconds() - cpu0);
+                            specs.size(), seconds_since(t0),
+                            double(std::clock() - cpu0) / CLOCKS_PER_SEC);
             } catch (const Error& e) {
               failure = e.what();
               progress.done += static_cast<int64_t>(methods.size());

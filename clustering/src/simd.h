@@ -113,7 +113,18 @@ inline bool set_avx2(bool on) {
     if (::mutagen::simd::use_avx2()) return name##_avx2 args;              \
     return name##_baseline args;                                           \
   }
+// The same for a kernel template: `tparams` is its template header (template <int D>), `targs`
+// its arguments (<D>).
+#define MUTAGEN_SIMD_DISPATCH_TEMPLATE(tparams, targs, ret, name, params, args)          \
+  tparams ret name##_baseline params { return name##_steps targs args; }                 \
+  tparams MUTAGEN_TARGET_AVX2 ret name##_avx2 params { return name##_steps targs args; } \
+  tparams ret name params {                                                              \
+    if (::mutagen::simd::use_avx2()) return name##_avx2 targs args;                      \
+    return name##_baseline targs args;                                                   \
+  }
 #else
 #define MUTAGEN_SIMD_DISPATCH(ret, name, params, args) \
   ret name params { return name##_steps args; }
+#define MUTAGEN_SIMD_DISPATCH_TEMPLATE(tparams, targs, ret, name, params, args) \
+  tparams ret name params { return name##_steps targs args; }
 #endif

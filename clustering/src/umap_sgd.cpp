@@ -160,9 +160,9 @@ struct Part {
 
 // One epoch of one partition. D > 0: compile-time dimension; D == 0: runtime `dim`.
 template <int D>
-MUTAGEN_ALWAYS_INLINE void epoch_part(Part& part, Edges& E, double* Y, const double* S,
-                                      int64_t dim_rt, int64_t n, double a, double b, double alpha,
-                                      double ep) {
+MUTAGEN_ALWAYS_INLINE void epoch_part_steps(Part& part, Edges& E, double* Y, const double* S,
+                                            int64_t dim_rt, int64_t n, double a, double b,
+                                            double alpha, double ep) {
   const int64_t dim = D > 0 ? D : dim_rt;
   const double two_ab = 2.0 * a * b, two_b = 2.0 * b;
   std::vector<double> acc(D > 0 ? 0 : size_t(dim));  // the negatives' sum (runtime dim only)
@@ -283,33 +283,12 @@ MUTAGEN_ALWAYS_INLINE void epoch_part(Part& part, Edges& E, double* Y, const dou
   }
 }
 
-template <int D>
-void epoch_part_baseline(Part& part, Edges& E, double* Y, const double* S, int64_t n, double a,
-                         double b, double alpha, double ep) {
-  epoch_part<D>(part, E, Y, S, D, n, a, b, alpha, ep);
-}
-
-#if MUTAGEN_HAS_AVX2_BUILD
-// The 2-d and 10-d epochs built for AVX2 (10-d: the gather's four-wide conversions); no FMA, so
-// the same layout.
-template <int D>
-MUTAGEN_TARGET_AVX2 void epoch_part_avx2(Part& part, Edges& E, double* Y, const double* S,
-                                         int64_t n, double a, double b, double alpha, double ep) {
-  epoch_part<D>(part, E, Y, S, D, n, a, b, alpha, ep);
-}
-#endif
-
-template <int D>
-void epoch_part_dispatch(Part& part, Edges& E, double* Y, const double* S, int64_t dim, int64_t n,
-                         double a, double b, double alpha, double ep) {
-  if constexpr (D > 0) {
-#if MUTAGEN_HAS_AVX2_BUILD
-    if (simd::use_avx2()) return epoch_part_avx2<D>(part, E, Y, S, n, a, b, alpha, ep);
-#endif
-    return epoch_part_baseline<D>(part, E, Y, S, n, a, b, alpha, ep);
-  }
-  epoch_part<D>(part, E, Y, S, dim, n, a, b, alpha, ep);
-}
+// Every epoch kernel (the runtime-dimension one too) built for AVX2 and for baseline x86-64; no
+// FMA, so the same layout either way.
+MUTAGEN_SIMD_DISPATCH_TEMPLATE(template <int D>, <D>, void, epoch_part,
+                               (Part & part, Edges& E, double* Y, const double* S, int64_t dim,
+                                int64_t n, double a, double b, double alpha, double ep),
+                               (part, E, Y, S, dim, n, a, b, alpha, ep))
 
 // Waits until `flag` reaches `value`: spinning first (the other thread's half of an epoch is
 // short), then yielding the core.
@@ -333,7 +312,7 @@ void run_epochs(RowMatrixXd& embedding, Edges& E, std::vector<Part>& parts, doub
   RowMatrixXd snapshot = embedding;
   auto epoch_of = [&](int p, int64_t epoch) {
     const double alpha = 1.0 - double(epoch) / double(n_epochs), ep = double(epoch);
-    epoch_part_dispatch<D>(parts[p], E, Y, snapshot.data(), dim, n, a, b, alpha, ep);
+    epoch_part<D>(parts[p], E, Y, snapshot.data(), dim, n, a, b, alpha, ep);
   };
   // After an epoch: partition q's vertices take the moves the other partitions owe them (in
   // partition order), then the snapshot of those vertices is renewed.
