@@ -4,19 +4,20 @@
 
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "class_data.h"
 #include "csv.h"
 #include "grid_fits.h"
+#include "grid_reductions.h"
 #include "linalg.h"
 #include "mutagen/clustering/threshold.h"
 #include "mutagen/error.h"
 #include "steps.h"
-#include "umap_internal.h"
 
 namespace mutagen {
 
@@ -175,20 +176,35 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
       "= {} fits",
       classes.size(), o.scalings().size(), pairs, methods.size(), progress.total);
 
+  // The distinct reductions, in the order the rows need them: none, scale255 and normalisation
+  // are computed once (computed_scaling, steps.h) and their rows repeated under each name.
+  std::vector<ReductionJob> jobs;
+  {
+    std::set<std::tuple<int64_t, bool, Scaling, std::string>> seen;
+    for (int64_t cls : classes)
+      for (bool thr : o.thresholds())
+        for (Scaling scaling : o.scalings())
+          for (PipelineSpec base : reductions) {
+            if (skipped(thr, base) ||
+                !seen.emplace(cls, thr, computed_scaling(scaling), base.reduction_name()).second)
+              continue;
+            base.threshold = thr;
+            base.scaling = scaling;
+            jobs.push_back({cls, thr, base});
+          }
+  }
+  // BLAS on one thread throughout: the workers are the parallelism, and OpenBLAS's threaded
+  // paths round differently (PCA, the VAE encoder), so the table would depend on the cores.
+  const OneBlasThread one_blas_thread;
+  // With two or more threads the reductions run ahead on a thread of their own.
+  ReductionsAhead ahead(data, std::move(jobs), active, vaes, seed, threads > 1 ? 2 : 0, threads);
+
   TableMemory table_memory;  // one block for every reduction's distance table
   for (int64_t cls : classes) {
-    const std::vector<int64_t> positions = class_positions(data, cls);
-    const Eigen::MatrixXd bytes = image_bytes(data, positions);
-    const uint64_t rseed = reduction_seed(seed, cls), cseed = clustering_seed(seed, cls);
+    const uint64_t cseed = clustering_seed(seed, cls);
     for (bool thr : o.thresholds()) {
-      const Eigen::MatrixXd X0 = thr ? select_features(bytes, active) : bytes;
-      // Rows (or the reason the reduction failed) by computed scaling and reduction: none,
-      // scale255 and normalisation are computed once (computed_scaling, steps.h) and their rows
-      // repeated under each name.
+      // Rows (or the reason the reduction failed) by computed scaling and reduction.
       std::map<std::pair<Scaling, std::string>, std::pair<std::vector<GridRow>, std::string>> done;
-      std::map<Scaling, Eigen::MatrixXd> scaled;
-      // UMAP's neighbour graph of each scaled matrix, shared by its 2-d and 10-d embeddings.
-      std::map<Scaling, std::shared_ptr<const umap_detail::Graph>> umap_graphs;
       for (Scaling scaling : o.scalings()) {
         const Scaling computed = computed_scaling(scaling);
         for (PipelineSpec base : reductions) {
@@ -209,35 +225,27 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
           const auto key = std::make_pair(computed, base.reduction_name());
           auto it = done.find(key);
           if (it == done.end()) {
-            auto sit = scaled.find(computed);
-            if (sit == scaled.end())
-              sit = scaled.emplace(computed, scale_features(X0, computed)).first;
+            Reduced red = ahead.take();  // this key's reduction: the jobs are in this order
             std::vector<GridRow> rows;
-            std::string failure;
-            try {
-              const auto t0 = Clock::now();
-              const std::clock_t cpu0 = std::clock();  // process CPU time, as UMAP logs it
-              std::string info;
-              const Eigen::MatrixXd Z = reduce(sit->second, base, rseed, &info, &vaes, cls,
-                                               &positions, &umap_graphs[computed]);
-              spdlog::debug("grid: {}: {} features{}{} ({:.2f} s)", where, Z.cols(),
-                            info.empty() ? "" : ", ", info, seconds_since(t0));
-              // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and
-              // DBCVs.
-              const std::unique_ptr<PairwiseDistances> dist =
-                  distance_table(Z, std::move(table_memory));
-              rows = run_clusterings(Z, cls, specs, cseed, dist.get(), threads, [&](int64_t n) {
-                progress.done += n;
-                progress.log(where, false);
-              });
-              if (dist) table_memory = dist->release_memory();
-              spdlog::debug("grid: {}: reduction and {} fits in {:.2f} s wall, {:.2f} s CPU", where,
-                            specs.size(), seconds_since(t0),
-                            double(std::clock() - cpu0) / CLOCKS_PER_SEC);
-            } catch (const Error& e) {
-              failure = e.what();
-              progress.done += static_cast<int64_t>(methods.size());
-            }
+            std::string failure = red.failure;
+            if (failure.empty()) try {
+                const auto t0 = Clock::now();
+                // One distance table per reduction, shared by its silhouettes, HDBSCAN runs and
+                // DBCVs.
+                const std::unique_ptr<PairwiseDistances> dist =
+                    distance_table(red.Z, std::move(table_memory));
+                rows =
+                    run_clusterings(red.Z, cls, specs, cseed, dist.get(), threads, [&](int64_t n) {
+                      progress.done += n;
+                      progress.log(where, false);
+                    });
+                if (dist) table_memory = dist->release_memory();
+                spdlog::debug("grid: {}: {} fits in {:.2f} s wall (reduction {:.2f} s)", where,
+                              specs.size(), seconds_since(t0), red.seconds);
+              } catch (const Error& e) {
+                failure = e.what();
+              }
+            if (!failure.empty()) progress.done += static_cast<int64_t>(methods.size());
             it = done.emplace(key, std::make_pair(std::move(rows), std::move(failure))).first;
           } else {
             progress.done += static_cast<int64_t>(methods.size());

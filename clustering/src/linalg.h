@@ -14,7 +14,10 @@ void check_finite(const Eigen::MatrixXd& X, const std::string& what);
 
 // While alive, OpenBLAS runs each call on the calling thread (restored afterwards). For code that
 // runs its own worker threads: two workers each starting two BLAS threads on two cores spent ~12%
-// of the grid's time in sched_yield. No effect without OpenBLAS (another BLAS keeps its threads).
+// of the grid's time in sched_yield. And for results that do not depend on the machine: OpenBLAS
+// rounds differently on more threads (PCA's products, the VAE encoder's convolutions). No effect
+// without OpenBLAS (another BLAS keeps its threads). Not for concurrent use: construct the first
+// one before starting threads that construct more.
 class OneBlasThread {
  public:
   OneBlasThread();

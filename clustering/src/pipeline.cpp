@@ -29,6 +29,8 @@ ClusterFile cluster_dataset(const Dataset& data, const std::vector<int64_t>& cla
   const std::string what = "clustering '" + pipeline + "'";
   const int64_t total = check_dataset(data, what);
   check_classes(data, classes, what);
+  // As run_grid: BLAS on one thread, so a pipeline alone gives its grid row's numbers.
+  const OneBlasThread one_blas_thread;
 
   ClusterFile file;
   file.dataset_name = data.name;

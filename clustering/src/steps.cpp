@@ -29,9 +29,10 @@ uint64_t clustering_seed(uint64_t seed, int64_t cls) {
 }
 
 Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed,
-                         std::shared_ptr<const umap_detail::Graph>* graph) {
+                         std::shared_ptr<const umap_detail::Graph>* graph, int threads) {
   // SPEC 2.1: n_neighbors 15 (umap-learn's default), min_dist 0.1.
-  const UmapOptions o = UmapOptions().n_components(components).n_neighbors(15).seed(seed);
+  const UmapOptions o =
+      UmapOptions().n_components(components).n_neighbors(15).seed(seed).threads(threads);
   if (!graph) return umap_embed(X, o);
   return umap_detail::umap_embed_sharing(X, o, *graph);
 }
@@ -93,7 +94,7 @@ const VaeSet::Entry& VaeSet::get(const PipelineSpec& spec, int64_t cls,
 Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint64_t seed,
                        std::string* info, VaeSet* vaes, int64_t cls,
                        const std::vector<int64_t>* positions,
-                       std::shared_ptr<const umap_detail::Graph>* umap_graph) {
+                       std::shared_ptr<const umap_detail::Graph>* umap_graph, int umap_threads) {
   switch (spec.reduction) {
     case Reduction::Raw:
       return X;
@@ -107,7 +108,7 @@ Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint6
       return Z;
     }
     case Reduction::Umap:
-      return run_umap(X, spec.umap_components, seed, umap_graph);
+      return run_umap(X, spec.umap_components, seed, umap_graph, umap_threads);
     case Reduction::Vae:
     case Reduction::VaeClass: {
       if (!vaes || !positions)

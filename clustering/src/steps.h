@@ -65,10 +65,12 @@ class VaeSet {
 // weighting. *info (optional) receives e.g. "168 components, 0.95 of the variance". umap_graph
 // (optional): UMAP's neighbour graph of X, built on the first UMAP reduction and reused by the
 // next one of the same X (the grid's 2-d and 10-d UMAP; umap_embed_sharing, umap_internal.h).
+// umap_threads: UMAP's threads (the embedding does not depend on it).
 Eigen::MatrixXd reduce(const Eigen::MatrixXd& X, const PipelineSpec& spec, uint64_t seed,
                        std::string* info = nullptr, VaeSet* vaes = nullptr, int64_t cls = -1,
                        const std::vector<int64_t>* positions = nullptr,
-                       std::shared_ptr<const umap_detail::Graph>* umap_graph = nullptr);
+                       std::shared_ptr<const umap_detail::Graph>* umap_graph = nullptr,
+                       int umap_threads = 2);
 
 // Runs the clustering of `spec` with a fixed k (spec.k > 0 for KMeans/agglomerative/GMM). Labels
 // are canonical: 0.. in order of first appearance, -1 = noise. D (optional): Z's distance table,
@@ -79,7 +81,8 @@ std::vector<int64_t> cluster(const Eigen::MatrixXd& Z, const PipelineSpec& spec,
 
 // UMAP, HDBSCAN, DBCV (umap.h, hdbscan.h, dbcv.h), with the parameters SPEC 2.1 fixes.
 Eigen::MatrixXd run_umap(const Eigen::MatrixXd& X, int64_t components, uint64_t seed,
-                         std::shared_ptr<const umap_detail::Graph>* graph = nullptr);
+                         std::shared_ptr<const umap_detail::Graph>* graph = nullptr,
+                         int threads = 2);
 std::vector<int64_t> run_hdbscan(const Eigen::MatrixXd& X, int64_t min_cluster_size);
 double run_dbcv(const Eigen::MatrixXd& X, const std::vector<int64_t>& labels);
 
