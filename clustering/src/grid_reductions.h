@@ -1,5 +1,5 @@
 #pragma once
-// Internal: the grid's reductions, computed one or two ahead on a thread of their own while the
+// Internal: the grid's reductions, computed a few ahead on a thread of their own while the
 // caller clusters the previous ones. Clustering one reduction leaves a core idle at its end (the
 // last fit, the scoring barriers), and a reduction run on two threads wastes time meeting (UMAP's
 // SGD syncs twice per epoch); one reduction at a time on its own thread, overlapping the fits,
