@@ -3,8 +3,8 @@
 // caller clusters the previous ones. Clustering one reduction leaves a core idle at its end (the
 // last fit, the scoring barriers), and a reduction run on two threads wastes time meeting (UMAP's
 // SGD syncs twice per epoch); one reduction at a time on its own thread, overlapping the fits,
-// keeps both cores working. The results do not depend on it: UMAP, PCA and the VAE encoder give
-// the same numbers on one thread as on two.
+// keeps both cores working. The results do not depend on it: UMAP gives the same layout on one
+// thread as on two, and the grid holds BLAS to one thread throughout (OneBlasThread, linalg.h).
 #include <Eigen/Dense>
 #include <condition_variable>
 #include <cstdint>
