@@ -39,8 +39,10 @@ struct GridOptions {
   // Training of the VAE reductions (epochs, cache_dir, ...; seed() unused: derived from the grid's
   // seed). Without a cache_dir each VAE is still trained only once per run.
   TORCH_ARG(VaeOptions, vae) = VaeOptions();
-  // Threads running the clusterings of one reduction side by side (0 = one per core). The rows do
-  // not depend on it: every clustering has its own seed and row.
+  // Threads running the clusterings of one reduction side by side (0 = one per core); with two or
+  // more, one more thread computes the next reductions meanwhile. The rows do not depend on it (nor
+  // on the machine's cores): every clustering has its own seed and row, and BLAS runs on one
+  // thread throughout.
   TORCH_ARG(int64_t, threads) = 0;
 
  public:  // (TORCH_ARG leaves the access at private)
