@@ -190,7 +190,7 @@ GridResult run_grid(const Dataset& data, const std::vector<int64_t>& classes, co
               continue;
             base.threshold = thr;
             base.scaling = scaling;
-            jobs.push_back({cls, thr, base});
+            jobs.push_back({cls, base});
           }
   }
   // BLAS on one thread throughout: the workers are the parallelism, and OpenBLAS's threaded

@@ -47,27 +47,28 @@ ReductionsAhead::~ReductionsAhead() {
 
 Reduced ReductionsAhead::compute(size_t j) {
   const ReductionJob& job = jobs_[j];
-  if (job.cls != cls_) {  // a new class: its data, and nothing kept from the previous one
-    cls_ = job.cls;
-    positions_ = class_positions(data_, cls_);
-    bytes_ = image_bytes(data_, positions_);
-    scaled_.clear();
+  if (job.cls != cls_ || job.spec.threshold != threshold_) {
+    if (job.cls != cls_) {  // cls_ starts at -1
+      cls_ = job.cls;
+      positions_ = class_positions(data_, cls_);
+      bytes_ = image_bytes(data_, positions_);
+    }
+    threshold_ = job.spec.threshold;
+    X0_ = threshold_ ? select_features(bytes_, active_) : bytes_;
+    scaled_.clear();  // nothing kept from the previous group
     umap_graphs_.clear();
   }
-  const auto key = std::make_pair(job.threshold, computed_scaling(job.spec.scaling));
+  const Scaling computed = computed_scaling(job.spec.scaling);
   const std::string where = "class " + std::to_string(job.cls) + " " +
                             job.spec.preprocessing_name() + "+" + job.spec.reduction_name();
   Reduced out;
   const auto t0 = std::chrono::steady_clock::now();
   const double cpu0 = thread_cpu_seconds();
   try {
-    auto it = scaled_.find(key);
-    if (it == scaled_.end()) {
-      const Eigen::MatrixXd X0 = job.threshold ? select_features(bytes_, active_) : bytes_;
-      it = scaled_.emplace(key, scale_features(X0, key.second)).first;
-    }
+    auto it = scaled_.find(computed);
+    if (it == scaled_.end()) it = scaled_.emplace(computed, scale_features(X0_, computed)).first;
     out.Z = reduce(it->second, job.spec, reduction_seed(seed_, job.cls), &out.info, &vaes_, job.cls,
-                   &positions_, &umap_graphs_[key], umap_threads_);
+                   &positions_, &umap_graphs_[computed], umap_threads_);
   } catch (const Error& e) {
     out.failure = e.what();
   }

@@ -23,11 +23,10 @@
 
 namespace mutagen::clustering_detail {
 
-// One reduction to compute: class `cls`, thresholded or not, `spec`'s scaling (computed_scaling of
-// it is what is applied) and reduction.
+// One reduction to compute: class `cls`, `spec`'s threshold, scaling (computed_scaling of it is
+// what is applied) and reduction.
 struct ReductionJob {
   int64_t cls = 0;
-  bool threshold = false;
   PipelineSpec spec;
 };
 
@@ -66,12 +65,15 @@ class ReductionsAhead {
   const uint64_t seed_;
   const int ahead_, umap_threads_;
 
-  // The producer's working set: the class it is on, and its data.
+  // The producer's working set: the class and threshold it is on (the jobs come grouped by
+  // both), that class's samples, their thresholded or whole features, and what is shared between
+  // the group's reductions: each computed scaling of X0_ and UMAP's neighbour graph of it.
   int64_t cls_ = -1;
+  bool threshold_ = false;
   std::vector<int64_t> positions_;
-  Eigen::MatrixXd bytes_;
-  std::map<std::pair<bool, Scaling>, Eigen::MatrixXd> scaled_;
-  std::map<std::pair<bool, Scaling>, std::shared_ptr<const umap_detail::Graph>> umap_graphs_;
+  Eigen::MatrixXd bytes_, X0_;
+  std::map<Scaling, Eigen::MatrixXd> scaled_;
+  std::map<Scaling, std::shared_ptr<const umap_detail::Graph>> umap_graphs_;
 
   std::mutex mutex_;
   std::condition_variable changed_;
