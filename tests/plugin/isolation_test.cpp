@@ -1,7 +1,16 @@
 // A test body that crashes or throws on a model marks that evaluation as an error; the run goes on.
+#include <ATen/Parallel.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <string>
 
 #include "evaluation.h"
 #include "mutagen/mutation_test.h"
@@ -25,6 +34,33 @@ class Measures : public MutationTest {
     EXPECT_EQ(test_set().size(), 3);
   }
 };
+
+// Sums a tensor large enough for at::parallel_for to split it over the torch threads.
+class ParallelSum : public MutationTest {
+ public:
+  void Run() override { measure("sum", torch::ones({1 << 22}).mul(2.0).sum().item<double>()); }
+};
+
+// SIGKILL to this process's children (found in /proc), so that a hung child does not outlive the
+// test holding its output pipe open.
+void kill_children() {
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return;
+  while (const dirent* e = ::readdir(proc)) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0) continue;
+    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t close = line.rfind(')');  // "pid (comm) state ppid ..."
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == ::getpid())
+      ::kill(pid, SIGKILL);
+  }
+  ::closedir(proc);
+}
 
 RegisteredTest make(const char* name, MutationTestFactory f) {
   RegisteredTest t;
@@ -62,6 +98,38 @@ TEST(Isolation, ACrashIsAnErrorAndOtherResultsSurvive) {
   EXPECT_NE(crashed[1][0].message.find("signal 11"), std::string::npos) << crashed[1][0].message;
   // This process is still alive and can evaluate again.
   EXPECT_TRUE(evaluate_isolated(model, {&measures}, {{"s", &data}}, memo)[0][0].passed);
+}
+
+// The parent runs torch on two threads first (as after training on a multi-core machine), so that
+// the thread which then forks owns an OpenMP thread pool, whose threads do not exist in the child.
+TEST(Isolation, TheChildRunsTorchAfterTheParentUsedTwoThreads) {
+  const int before = at::get_num_threads();
+  at::set_num_threads(2);
+  const RegisteredTest sums = make("ParallelSum", [] { return std::make_unique<ParallelSum>(); });
+  const Model model = Model::create("mnist_small", 0);
+  const Dataset data = three();
+  PredictionMemo memo;
+  double parent_sum = 0;
+  // On a thread of its own, so that a hanging child can be reported: the same thread runs the
+  // parallel region and forks (OpenMP's pool belongs to the thread that started it).
+  auto pending = std::async(std::launch::async, [&] {
+    parent_sum = torch::ones({1 << 22}).mul(2.0).sum().item<double>();
+    return evaluate_isolated(model, {&sums}, {{"s", &data}}, memo);
+  });
+  if (pending.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    // Nothing can unblock the waiting thread: kill the child and leave loudly.
+    kill_children();
+    std::fprintf(stderr,
+                 "FAILED: the forked child did not report within 60 s (OpenMP after fork)\n");
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  const Outcomes out = pending.get();
+  at::set_num_threads(before);
+  EXPECT_DOUBLE_EQ(parent_sum, double(1 << 23));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0][0].error) << out[0][0].message;
+  EXPECT_DOUBLE_EQ(out[0][0].measures.at("sum").value, double(1 << 23));
 }
 
 TEST(Isolation, AnExceptionIsAnErrorWithItsMessage) {

@@ -1,5 +1,6 @@
 #include "evaluation.h"
 
+#include <ATen/Parallel.h>
 #include <gtest/gtest-spi.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
@@ -54,7 +55,8 @@ Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& 
                   const std::vector<NamedData>& sets, PredictionMemo& memo) {
   Outcomes outcomes(tests.size(), std::vector<Outcome>(sets.size()));
   for (size_t t = 0; t < tests.size(); ++t)
-    for (size_t s = 0; s < sets.size(); ++s) outcomes[t][s] = run_one(*tests[t], model, sets[s], memo);
+    for (size_t s = 0; s < sets.size(); ++s)
+      outcomes[t][s] = run_one(*tests[t], model, sets[s], memo);
   return outcomes;
 }
 
@@ -67,8 +69,11 @@ nlohmann::json to_json(const Outcomes& outcomes) {
       nlohmann::json measures = nlohmann::json::object();
       for (const auto& [name, v] : o.measures)
         measures[name] = {{"value", v.value}, {"lower", v.better == Better::kLower}};
-      row.push_back({{"measures", measures}, {"passed", o.passed}, {"skipped", o.skipped},
-                     {"error", o.error}, {"message", o.message}});
+      row.push_back({{"measures", measures},
+                     {"passed", o.passed},
+                     {"skipped", o.skipped},
+                     {"error", o.error},
+                     {"message", o.message}});
     }
     j.push_back(row);
   }
@@ -117,6 +122,10 @@ Outcomes evaluate_isolated(const Model& model, const std::vector<const Registere
   }
   if (pid == 0) {  // child: evaluate, send the outcomes back as JSON, leave without cleanup
     ::close(fds[0]);
+    // GNU OpenMP is not fork-safe: once the parent has run a parallel region on more than one
+    // thread (training, inference), the child's next one waits forever for pool threads that do
+    // not exist in it. One torch thread keeps at::parallel_for and oneDNN out of OpenMP here.
+    at::set_num_threads(1);
     const std::string payload = to_json(evaluate(model, tests, sets, memo)).dump();
     size_t off = 0;
     while (off < payload.size()) {
