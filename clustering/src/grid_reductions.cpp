@@ -54,7 +54,8 @@ Reduced ReductionsAhead::compute(size_t j) {
       bytes_ = image_bytes(data_, positions_);
     }
     threshold_ = job.spec.threshold;
-    X0_ = threshold_ ? select_features(bytes_, active_) : bytes_;
+    // Thresholded features only when asked (the whole image otherwise, read from bytes_).
+    thresholded_ = threshold_ ? select_features(bytes_, active_) : Eigen::MatrixXd();
     scaled_.clear();  // nothing kept from the previous group
     umap_graphs_.clear();
   }
@@ -66,7 +67,9 @@ Reduced ReductionsAhead::compute(size_t j) {
   const double cpu0 = thread_cpu_seconds();
   try {
     auto it = scaled_.find(computed);
-    if (it == scaled_.end()) it = scaled_.emplace(computed, scale_features(X0_, computed)).first;
+    if (it == scaled_.end())
+      it = scaled_.emplace(computed, scale_features(threshold_ ? thresholded_ : bytes_, computed))
+               .first;
     out.Z = reduce(it->second, job.spec, reduction_seed(seed_, job.cls), &out.info, &vaes_, job.cls,
                    &positions_, &umap_graphs_[computed], umap_threads_);
   } catch (const Error& e) {

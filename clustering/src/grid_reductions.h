@@ -67,11 +67,11 @@ class ReductionsAhead {
 
   // The producer's working set: the class and threshold it is on (the jobs come grouped by
   // both), that class's samples, their thresholded or whole features, and what is shared between
-  // the group's reductions: each computed scaling of X0_ and UMAP's neighbour graph of it.
+  // the group's reductions: each computed scaling of the features and UMAP's neighbour graph of it.
   int64_t cls_ = -1;
   bool threshold_ = false;
   std::vector<int64_t> positions_;
-  Eigen::MatrixXd bytes_, X0_;
+  Eigen::MatrixXd bytes_, thresholded_;
   std::map<Scaling, Eigen::MatrixXd> scaled_;
   std::map<Scaling, std::shared_ptr<const umap_detail::Graph>> umap_graphs_;
 

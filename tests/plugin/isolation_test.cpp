@@ -35,10 +35,12 @@ class Measures : public MutationTest {
   }
 };
 
-// Sums a tensor large enough for at::parallel_for to split it over the torch threads.
+// Sums a tensor large enough for at::parallel_for to split it over the torch threads: 2^23.
+double parallel_sum() { return torch::ones({1 << 22}).mul(2.0).sum().item<double>(); }
+
 class ParallelSum : public MutationTest {
  public:
-  void Run() override { measure("sum", torch::ones({1 << 22}).mul(2.0).sum().item<double>()); }
+  void Run() override { measure("sum", parallel_sum()); }
 };
 
 // SIGKILL to this process's children (found in /proc), so that a hung child does not outlive the
@@ -113,7 +115,7 @@ TEST(Isolation, TheChildRunsTorchAfterTheParentUsedTwoThreads) {
   // On a thread of its own, so that a hanging child can be reported: the same thread runs the
   // parallel region and forks (OpenMP's pool belongs to the thread that started it).
   auto pending = std::async(std::launch::async, [&] {
-    parent_sum = torch::ones({1 << 22}).mul(2.0).sum().item<double>();
+    parent_sum = parallel_sum();
     return evaluate_isolated(model, {&sums}, {{"s", &data}}, memo);
   });
   if (pending.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
