@@ -1,6 +1,7 @@
 #include "mutagen/clusters.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "mutagen/error.h"
@@ -56,40 +57,83 @@ nlohmann::json ClusterFile::to_json() const {
 }
 
 namespace {
-template <typename T>
-T field(const nlohmann::json& j, const char* key, const std::string& where, const char* expected) {
+
+using nlohmann::json;
+
+const json& member(const json& j, const char* key, const std::string& where, const char* expected) {
   if (!j.is_object() || !j.contains(key))
     throw Error(where + ": missing field '" + key + "' (expected " + expected + ")");
-  try {
-    return j.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error(where + ": field '" + key + "' has the wrong type (expected " + expected + ")");
-  }
+  return j.at(key);
 }
+
+[[noreturn]] void wrong_type(const std::string& where, const std::string& key,
+                             const char* expected) {
+  throw Error(where + ": field '" + key + "' has the wrong type (expected " + expected + ")");
+}
+
+// Integers only: a fraction, an exponent or a value outside int64 is an error, never truncated.
+int64_t as_int64(const json& v, const std::string& where, const std::string& key,
+                 const char* expected) {
+  if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX))
+    throw Error(where + ": field '" + key + "' is " + v.dump() + ", out of range (expected " +
+                expected + ")");
+  if (!v.is_number_integer()) wrong_type(where, key, expected);
+  return v.get<int64_t>();
+}
+
+int64_t int_field(const json& j, const char* key, const std::string& where, const char* expected) {
+  return as_int64(member(j, key, where, expected), where, key, expected);
+}
+
+std::string string_field(const json& j, const char* key, const std::string& where,
+                         const char* expected) {
+  const json& v = member(j, key, where, expected);
+  if (!v.is_string()) wrong_type(where, key, expected);
+  return v.get<std::string>();
+}
+
+std::vector<int64_t> int_array_field(const json& j, const char* key, const std::string& where,
+                                     const char* expected) {
+  const json& v = member(j, key, where, expected);
+  if (!v.is_array()) wrong_type(where, key, expected);
+  std::vector<int64_t> out;
+  out.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(
+        as_int64(v[i], where, std::string(key) + "[" + std::to_string(i) + "]", expected));
+  return out;
+}
+
 }  // namespace
 
 ClusterFile ClusterFile::from_json(const nlohmann::json& j, const std::string& source) {
-  if (!j.is_object() || j.value("format", "") != "mutagen-clusters")
+  const auto format = j.is_object() ? j.find("format") : j.end();
+  if (!j.is_object() || format == j.end() || *format != "mutagen-clusters")
     throw Error(source +
                 ": not a mutagen cluster file (field 'format' must be \"mutagen-clusters\")");
-  const int version = field<int>(j, "version", source, "1");
+  const int64_t version = int_field(j, "version", source, "1");
   if (version != 1)
     throw Error(source + ": field 'version' is " + std::to_string(version) + ", expected 1");
   ClusterFile f;
-  const auto& ds = j.at("dataset");
-  f.dataset_name = field<std::string>(ds, "name", source + " dataset", "a string");
-  f.dataset_size = field<int64_t>(ds, "size", source + " dataset", "a sample count");
-  f.pipeline = field<std::string>(j, "pipeline", source, "a pipeline name");
-  f.seed = field<uint64_t>(j, "seed", source, "an unsigned integer");
+  const json& ds = member(j, "dataset", source, "an object with 'name' and 'size'");
+  f.dataset_name = string_field(ds, "name", source + " dataset", "a string");
+  f.dataset_size = int_field(ds, "size", source + " dataset", "a sample count");
+  if (f.dataset_size < 0)
+    throw Error(source + " dataset: field 'size' is " + std::to_string(f.dataset_size) +
+                " (expected a sample count >= 0)");
+  f.pipeline = string_field(j, "pipeline", source, "a pipeline name");
+  const json& seed = member(j, "seed", source, "an unsigned integer");
+  if (!seed.is_number_unsigned()) wrong_type(source, "seed", "an unsigned integer");
+  f.seed = seed.get<uint64_t>();
   if (j.contains("details")) f.details = j["details"];
-  const auto& classes = j.at("classes");
+  const json& classes = member(j, "classes", source, "an array of classes");
   if (!classes.is_array()) throw Error(source + ": field 'classes' must be an array");
   for (size_t k = 0; k < classes.size(); ++k) {
     const std::string where = source + " classes[" + std::to_string(k) + "]";
     ClassClusters c;
-    c.cls = field<int64_t>(classes[k], "class", where, "a class label");
-    c.samples = field<std::vector<int64_t>>(classes[k], "samples", where, "an array of positions");
-    c.labels = field<std::vector<int64_t>>(classes[k], "labels", where, "an array of cluster ids");
+    c.cls = int_field(classes[k], "class", where, "a class label");
+    c.samples = int_array_field(classes[k], "samples", where, "an array of positions");
+    c.labels = int_array_field(classes[k], "labels", where, "an array of cluster ids");
     if (c.samples.size() != c.labels.size())
       throw Error(where + ": 'samples' has " + std::to_string(c.samples.size()) +
                   " entries but 'labels' has " + std::to_string(c.labels.size()) +

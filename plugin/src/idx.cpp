@@ -28,6 +28,29 @@ std::string hex_byte(unsigned char b) {
   return std::string("0x") + digits[b >> 4] + digits[b & 15];
 }
 
+// What the beginning of an IDX file declares: the whole file's size (header + payload), 0 while the
+// header is incomplete, kBadHeader when it is invalid (read_idx then says why).
+constexpr uint64_t kBadHeader = ~uint64_t{0};
+
+uint64_t declared_size(const std::string& bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (bytes.size() < 4) return 0;
+  if (p[0] != 0 || p[1] != 0 || p[2] != 0x08 || p[3] == 0) return kBadHeader;
+  const size_t header = 4 + 4 * static_cast<size_t>(p[3]);
+  if (bytes.size() < header) return 0;
+  uint64_t count = 1;
+  for (size_t d = 0; d < p[3]; ++d) {
+    const unsigned char* q = p + 4 + 4 * d;
+    const uint64_t size =
+        (uint64_t{q[0]} << 24) | (uint64_t{q[1]} << 16) | (uint64_t{q[2]} << 8) | q[3];
+    if (size == 0 || size > kMaxElements / count) return kBadHeader;
+    count *= size;
+  }
+  return header + count;
+}
+
+// Decompresses no further than the header declares: a small .gz cannot expand into gigabytes of
+// trailing data, nor into anything at all behind a bad header.
 std::string read_gzip(const std::string& path) {
   {
     std::ifstream probe(path, std::ios::binary);
@@ -55,6 +78,17 @@ std::string read_gzip(const std::string& path) {
       throw corrupt(msg ? msg : "read error");
     if (n == 0) break;
     out.append(buf.data(), static_cast<size_t>(n));
+    const uint64_t need = declared_size(out);
+    if (need == kBadHeader) {
+      gzclose(f);
+      return out;
+    }
+    if (need != 0 && out.size() > need) {
+      gzclose(f);
+      throw Error("IDX file '" + path + "': oversized payload: the dimensions need " +
+                  std::to_string(need - 4 - 4 * uint64_t{static_cast<unsigned char>(out[3])}) +
+                  " bytes, the decompressed data holds more (trailing data)");
+    }
   }
   const int rc = gzclose(f);
   if (rc != Z_OK) {
@@ -125,9 +159,9 @@ torch::Tensor read_idx(const std::string& path) {
     if (size == 0)
       throw Error("IDX file '" + path + "': bad dimensions: dimension " + std::to_string(d) +
                   " is 0");
-    count *= size;
-    if (count > kMaxElements)
+    if (size > kMaxElements / count)  // checked before multiplying: count * size may overflow
       throw Error("IDX file '" + path + "': bad dimensions: more than 2^40 elements declared");
+    count *= size;
     dims.push_back(static_cast<int64_t>(size));
   }
   const uint64_t payload = bytes.size() - header;

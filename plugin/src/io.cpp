@@ -62,12 +62,47 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+namespace {
+
+// nlohmann's parser and destructor are iterative, but copies and comparisons recurse: a hostile
+// file of a million '[' would overflow the stack there. No mutagen file nests deeper than a few
+// levels.
+constexpr int kMaxJsonDepth = 512;
+
+void check_json_depth(const std::string& text, const std::string& path) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw Error("'" + path + "' nests arrays/objects more than " +
+                    std::to_string(kMaxJsonDepth) + " levels deep (expected a mutagen JSON file)");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
+}  // namespace
+
 nlohmann::json read_json(const std::string& path) {
   const std::string text = read_file(path);
+  check_json_depth(text, path);
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw Error("'" + path + "' is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::exception& e) {  // out_of_range.406: a number like 1e999
+    throw Error("'" + path + "' is not valid JSON (" + e.what() + ")");
   }
 }
 

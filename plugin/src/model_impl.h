@@ -142,9 +142,12 @@ class ModelImpl {
     if (is_jit) {
       const auto& layer = jit_layers[static_cast<size_t>(k)];
       if (!layer.hasattr("weight")) return {};
-      return layer.attr("weight").toTensor();
+      const c10::IValue weight = layer.attr("weight");
+      return weight.isTensor() ? weight.toTensor() : torch::Tensor();
     }
-    const auto* weight = seq->ptr(static_cast<size_t>(k))->named_parameters(false).find("weight");
+    // The dict must outlive the pointer find() returns into it.
+    const auto params = seq->ptr(static_cast<size_t>(k))->named_parameters(false);
+    const auto* weight = params.find("weight");
     return weight ? *weight : torch::Tensor();
   }
 

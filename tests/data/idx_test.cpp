@@ -106,6 +106,10 @@ TEST(Idx, MalformedFilesNameTheFileAndTheProblem) {
       {"truncated", idx_bytes({2, 3}, 5),
        "truncated payload: the dimensions need 6 bytes, the file has 5"},
       {"oversized", idx_bytes({2, 3}, 8), "oversized payload"},
+      // 2^20 * 2^20 * 2^24 wraps a 64-bit count to 0 (found by review while fuzzing)
+      {"count_overflow",
+       {0, 0, 8, 3, 0, 16, 0, 0, 0, 16, 0, 0, 1, 0, 0, 0},
+       "more than 2^40 elements"},
   };
   for (const auto& c : cases) {
     const std::string path = dir + "/" + c.name;
