@@ -2,6 +2,7 @@
 // atomically.
 #include <cmath>
 
+#include "builtin.h"
 #include "mutagen/io.h"
 #include "mutagen/reporters/report.h"
 #include "mutagen/reporters/reporter.h"
@@ -23,13 +24,18 @@ nlohmann::json verdict_json(const Verdict& v) {
   return {{"test", v.test},
           {"metric", v.metric},
           {"test_set", v.test_set},
+          {"better", v.better},
           {"p_value", number(v.p_value)},
           {"cohens_d", number(v.cohens_d)},
+          {"correlation", number(v.correlation)},
           {"power", number(v.power)},
           {"method", v.method},
           {"killed", v.killed},
           {"underpowered", v.underpowered},
           {"errors", v.errors},
+          {"timeouts", v.timeouts},
+          {"killing_inputs",
+           v.killing_inputs >= 0 ? nlohmann::json(v.killing_inputs) : nlohmann::json(nullptr)},
           {"original", numbers(v.original)},
           {"mutant", numbers(v.mutant)}};
 }
@@ -49,6 +55,8 @@ nlohmann::json mutant_json(const MutantReport& m) {
           {"heldout_misprediction_neg", number(m.heldout_misprediction_neg)},
           {"heldout_misprediction_pos", number(m.heldout_misprediction_pos)},
           {"other_classes_accuracy_change", number(m.other_classes_accuracy_change)},
+          {"other_classes_worst_change", number(m.other_classes_worst_change)},
+          {"other_classes_worst_class", m.other_classes_worst_class},
           {"killable", m.killable},
           {"trivial", m.trivial},
           {"verdicts", std::move(verdicts)}};
@@ -72,13 +80,44 @@ nlohmann::json Report::to_json() const {
           {"test_sets", test_sets},
           {"mutants", std::move(ms)},
           {"scores", std::move(ss)},
+          {"alternative", alternative},
+          {"kill_criterion", kill_criterion},
+          {"power_effect_size", number(power_effect_size)},
           {"threshold", number(threshold)},
+          {"thresholds",
+           {{"high", number(thresholds.high)},
+            {"low", number(thresholds.low)},
+            {"break", number(threshold)}}},
+          {"decided", decided},
+          {"undecided_reason", undecided_reason},
           {"passed", passed},
+          {"resumed", resumed},
           {"errors", errors}};
 }
 
 void write_json_report(const Report& report, const std::string& path) {
   write_json_atomic(path, report.to_json(), 2);
 }
+
+namespace internal {
+namespace {
+
+class JsonReporter : public Reporter {
+ public:
+  std::string name() const override { return "json"; }
+  std::string description() const override {
+    return "report.json: every field of the report (mutagen report re-renders it)";
+  }
+  std::string file_name() const override { return "report.json"; }
+  std::string render(const Report& report) const override {
+    return report.to_json().dump(2) + "\n";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
+
+}  // namespace internal
 
 }  // namespace mutagen

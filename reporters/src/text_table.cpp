@@ -6,8 +6,14 @@ namespace mutagen::internal {
 
 size_t display_width(const std::string& s) {
   size_t w = 0;
-  for (unsigned char c : s)
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0x1B && i + 1 < s.size() && s[i + 1] == '[') {  // an ANSI colour: no width
+      while (i < s.size() && s[i] != 'm') ++i;
+      continue;
+    }
     if ((c & 0xC0) != 0x80) ++w;
+  }
   return w;
 }
 

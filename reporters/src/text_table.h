@@ -25,7 +25,7 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// Display width of UTF-8 text (code points; every one counted as one column).
+// Display width of UTF-8 text (code points; every one counted as one column; ANSI colours none).
 size_t display_width(const std::string& s);
 
 }  // namespace mutagen::internal

@@ -88,6 +88,8 @@ TEST(JsonReport, FieldNamesAndValues) {
   EXPECT_EQ(j["instances"], 3);
   EXPECT_EQ(j["test_sets"], (nlohmann::json{"train", "test"}));
   EXPECT_EQ(j["threshold"], 0.8);
+  EXPECT_EQ(j["thresholds"],
+            (nlohmann::json{{"high", 0.8}, {"low", 0.6}, {"break", 0.8}}));  // break = threshold
   EXPECT_EQ(j["passed"], false);
   EXPECT_EQ(j["errors"].size(), 1u);
   ASSERT_EQ(j["mutants"].size(), 2u);
@@ -95,9 +97,10 @@ TEST(JsonReport, FieldNamesAndValues) {
   for (const char* key :
        {"id", "operator", "options", "class", "cluster", "i_neg", "i_pos", "misprediction_neg",
         "misprediction_pos", "heldout_misprediction_neg", "heldout_misprediction_pos",
-        "other_classes_accuracy_change", "killable", "trivial", "verdicts"})
+        "other_classes_accuracy_change", "other_classes_worst_change", "other_classes_worst_class",
+        "killable", "trivial", "verdicts"})
     EXPECT_TRUE(m.contains(key)) << key;
-  EXPECT_EQ(m.size(), 15u);
+  EXPECT_EQ(m.size(), 17u);
   EXPECT_EQ(m["id"], "tmr-c0-k1-0123abcd");
   EXPECT_EQ(m["operator"], "tmr");
   EXPECT_EQ(m["options"]["schedule"], "mixed");
@@ -111,10 +114,11 @@ TEST(JsonReport, FieldNamesAndValues) {
   EXPECT_EQ(m["killable"], true);
   EXPECT_EQ(m["trivial"], false);
   const auto& v = m["verdicts"][0];
-  for (const char* key : {"test", "metric", "test_set", "p_value", "cohens_d", "power", "method",
-                          "killed", "underpowered", "errors", "original", "mutant"})
+  for (const char* key : {"test", "metric", "test_set", "better", "p_value", "cohens_d",
+                          "correlation", "power", "method", "killed", "underpowered", "errors",
+                          "timeouts", "killing_inputs", "original", "mutant"})
     EXPECT_TRUE(v.contains(key)) << key;
-  EXPECT_EQ(v.size(), 12u);
+  EXPECT_EQ(v.size(), 16u);
   EXPECT_EQ(v["test"], "Fashion.Accuracy");
   EXPECT_EQ(v["test_set"], "train");
   EXPECT_EQ(v["p_value"], 0.00012);

@@ -2,26 +2,29 @@
 // The result of a mutation run: what reporters render. One MutantReport per mutant configuration
 // (operator x class x cluster), aggregating its N mutant instances.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace mutagen {
 
 struct Verdict {
-  std::string test;      // "Suite.Test"
-  std::string metric;    // measured value name, or "passed" for pass/fail-only tests
+  std::string test;    // "Suite.Test"
+  std::string metric;  // measured value name, or "passed" for pass/fail-only tests
   std::string test_set;
-  std::vector<double> original;  // per instance
-  std::vector<double> mutant;    // per instance (NaN where the evaluation errored)
+  std::vector<double> original;   // per instance
+  std::vector<double> mutant;     // per instance (NaN where the evaluation errored)
+  std::string better = "higher";  // which direction of the metric is good ("higher" | "lower")
   double p_value = 1;
   double cohens_d = 0;
-  double power = 0;
-  std::string method;   // "exact" | "approx" | "fisher"
-  bool killed = false;
+  double correlation = 0;  // of the pairs (original i, mutant i)
+  double power = 0;        // of the rule that decides, for a clearly worse mutant (KillOptions)
+  std::string method;   // "exact" | "approx" | "fisher" | "per-input" | "timeout" | "insufficient"
+  bool killed = false;  // a timeout counts as killed (detected), as in Stryker
   bool underpowered = false;
-  int64_t errors = 0;   // evaluations that threw
+  int64_t errors = 0;           // mutant evaluations that threw or crashed
+  int64_t timeouts = 0;         // mutant evaluations stopped by the per-test timeout
+  int64_t killing_inputs = -1;  // per-input criterion: inputs on which the mutant is worse
 };
 
 struct MutantReport {
@@ -36,9 +39,13 @@ struct MutantReport {
   double misprediction_pos = 0;
   double heldout_misprediction_neg = 0;
   double heldout_misprediction_pos = 0;
-  double other_classes_accuracy_change = 0;  // mutant minus original, fraction
-  bool killable = false;   // killed by the training data
-  bool trivial = false;    // killed by >= 90% of the training inputs (DeepCrime)
+  double other_classes_accuracy_change = 0;  // mutant minus original, fraction, mean over classes
+  // The other class that lost most (mutant minus original accuracy on the first test set; the
+  // average above can hide one class that collapsed).
+  double other_classes_worst_change = 0;
+  int64_t other_classes_worst_class = -1;
+  bool killable = false;  // killed by the training data
+  bool trivial = false;   // killed by >= 90% of the training inputs (DeepCrime)
   std::vector<Verdict> verdicts;
 };
 
@@ -49,6 +56,13 @@ struct ScoreReport {
   double score = 0;
 };
 
+// Score bands as in Stryker: a score >= high is good (green), >= low is a warning (yellow), below
+// low is bad (red). The gate ("break" in Stryker) is Report::threshold: below it the run fails.
+struct Thresholds {
+  double high = 0.8;
+  double low = 0.6;
+};
+
 struct Report {
   std::string subject;
   double alpha = 0.05;
@@ -57,11 +71,29 @@ struct Report {
   std::vector<std::string> test_sets;
   std::vector<MutantReport> mutants;
   std::vector<ScoreReport> scores;
-  double threshold = 0;
+  std::string alternative = "greater";            // of the signed-rank / Fisher tests
+  std::string kill_criterion = "wilcoxon-cohen";  // or "per-input" (monotone)
+  double power_effect_size = 1.0;
+  double threshold = 0;  // the break threshold (the gate), written as thresholds.break too
+  Thresholds thresholds;
+  // False when the run cannot decide (no mutant is killable): the gate then fails with exit code 2
+  // unless the subject allows it, and `undecided_reason` says why.
+  bool decided = true;
+  std::string undecided_reason;
   bool passed = true;
+  int64_t resumed = 0;  // (configuration, instance) results taken from an interrupted run's journal
   std::vector<std::string> errors;
 
   nlohmann::json to_json() const;
+  // Reads what to_json() writes. Throws mutagen::Error naming `source` (a file name), the field
+  // (e.g. "mutants[1].verdicts[0].p_value") and what was expected, for foreign or incomplete JSON.
+  // Fields that older reports lack (thresholds, timeouts, ...) take their defaults.
+  static Report from_json(const nlohmann::json& j, const std::string& source);
 };
+
+// Reads and parses a saved report.json: a mutagen::Error names the file for a missing file, text
+// that is not JSON (e.g. truncated: "unexpected end of input") and everything Report::from_json
+// rejects.
+Report read_report(const std::string& path);
 
 }  // namespace mutagen
