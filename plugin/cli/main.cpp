@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   mutagen::cli::add_stats_command(app, exit_code);
   mutagen::cli::add_cluster_command(app, exit_code);
   mutagen::cli::add_run_command(app, exit_code);
+  mutagen::cli::add_report_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
