@@ -1,13 +1,15 @@
 // Opens an HTML file in headless Chromium (Chrome DevTools Protocol over --remote-debugging-pipe) and
 // prints JSON: console errors and uncaught exceptions, network requests (anything but file: and
 // data:), the page's text including open shadow roots, and its data-rendered attribute. Writes a
-// PNG screenshot. Usage: node check_page.mjs PAGE.html SCREENSHOT.png [CHROMIUM]
+// PNG screenshot. With EXPRESSION, also its value (after the page rendered) as "eval".
+// Usage: node check_page.mjs PAGE.html SCREENSHOT.png [EXPRESSION]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const [page, screenshot, browser = 'chromium'] = process.argv.slice(2);
+const [page, screenshot, expression] = process.argv.slice(2);
+const browser = process.env.CHROMIUM || 'chromium';
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mutagen-chromium-'));
 const chrome = spawn(browser, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-extensions', '--disable-background-networking', '--disable-component-update',
@@ -93,6 +95,10 @@ try {
   const rendered = await send('Runtime.evaluate',
     { expression: "document.body.getAttribute('data-rendered')", returnByValue: true }, sessionId);
   out.rendered = rendered.result.value;
+  if (expression) {
+    const value = await send('Runtime.evaluate', { expression, returnByValue: true }, sessionId);
+    out.eval = value.result.value ?? null;
+  }
   const shot = await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId);
   fs.writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
   finish(0);

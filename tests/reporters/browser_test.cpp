@@ -51,7 +51,9 @@ struct PageCheck {
 };
 
 // Opens `html` in Chromium; the screenshot goes to build/tests/screenshots/<name>.png.
-PageCheck open_in_chromium(const std::string& name, const std::string& html) {
+// `expression` (JavaScript) is evaluated once the page rendered; its value is result["eval"].
+PageCheck open_in_chromium(const std::string& name, const std::string& html,
+                           const std::string& expression = "") {
   const std::string page = temp_dir(name) + "/" + name + ".html";
   write_file_atomic(page, html);
   const fs::path shots = fs::path(MUTAGEN_BINARY_DIR) / "tests" / "screenshots";
@@ -60,7 +62,11 @@ PageCheck open_in_chromium(const std::string& name, const std::string& html) {
   c.screenshot = (shots / (name + ".png")).string();
   fs::remove(c.screenshot);
   std::string out;
-  run_command("node " + kNpm + "/check_page.mjs " + page + " " + c.screenshot, &out);
+  std::string quoted;  // for the shell: '...' with each ' as '\''
+  for (char ch : expression) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  run_command("node " + kNpm + "/check_page.mjs " + page + " " + c.screenshot +
+                  (expression.empty() ? "" : " '" + quoted + "'"),
+              &out);
   try {
     c.result = nlohmann::json::parse(out);
   } catch (const std::exception&) {
@@ -100,8 +106,12 @@ TEST(Chromium, CheckerSeesErrorsAndRequests) {
 TEST(Chromium, HtmlReport) {
   std::string why;
   if (skip_without_chromium(&why)) GTEST_SKIP() << why;
+  // Clicking the status header twice sorts the mutants by status, descending.
   const PageCheck c = open_in_chromium(
-      "report", ReporterRegistry::global().create("html")->render(fixture_report()));
+      "report", ReporterRegistry::global().create("html")->render(fixture_report()),
+      "(() => { const th = document.querySelectorAll('#mutant-table th')[4]; th.click(); "
+      "th.click(); return Array.from(document.querySelectorAll('#mutant-table tbody tr'), "
+      "r => r.getAttribute('data-status')); })()");
   EXPECT_EQ(c.result["errors"], nlohmann::json::array()) << c.result["errors"].dump(1);
   EXPECT_EQ(c.result["requests"], nlohmann::json::array()) << c.result["requests"].dump(1);
   EXPECT_EQ(c.result["rendered"], "yes");  // the inline script ran to its end
@@ -111,6 +121,8 @@ TEST(Chromium, HtmlReport) {
                              "1 not killable, 1 timeout",
                              "strong 3 4 75.0% high", "66.7%", "tmr-c7-k1-dddd0004", "Class 7"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle << " in: " << text;
+  EXPECT_EQ(c.result["eval"],
+            nlohmann::json::array({"error", "timeout", "not killable", "killed", "killed"}));
   expect_png(c.screenshot);
 }
 
