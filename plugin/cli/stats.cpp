@@ -16,9 +16,10 @@ struct StatsArgs {
   double alpha = 0.05;
   double effect = 0.5;
   double min_power = 0.8;
+  double power_effect = 1.0;
   std::string zero_method = "wilcox";
   std::string mode = "auto";
-  std::string alternative = "two-sided";
+  std::string alternative = "greater";  // the kill contract: mutant worse (mutagen/stats.h)
   bool correction = false;
   bool json = false;
 };
@@ -39,13 +40,16 @@ void add_stats_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--min-power", args->min_power, "verdicts below this power are underpowered")
       ->capture_default_str();
+  cmd->add_option("--power-effect", args->power_effect,
+                  "effect (Cohen's d, mutant worse) the reported power refers to")
+      ->capture_default_str();
   cmd->add_option("--zero-method", args->zero_method, "wilcox | pratt | zsplit")
       ->check(CLI::IsMember({"wilcox", "pratt", "zsplit"}))
       ->capture_default_str();
   cmd->add_option("--mode", args->mode, "auto | exact | approx")
       ->check(CLI::IsMember({"auto", "exact", "approx"}))
       ->capture_default_str();
-  cmd->add_option("--alternative", args->alternative, "two-sided | greater | less")
+  cmd->add_option("--alternative", args->alternative, "greater (default: the original, column a, is better) | two-sided | less")
       ->check(CLI::IsMember({"two-sided", "greater", "less"}))
       ->capture_default_str();
   cmd->add_flag("--correction", args->correction, "continuity correction (normal approximation)");
@@ -60,7 +64,8 @@ void add_stats_command(CLI::App& app, int& exit_code) {
                     ": expected a value in [0, 1]");
       const PairedColumns data = read_paired_csv(args->file, args->a, args->b);
       KillOptions options;
-      options.alpha(args->alpha).effect_size(args->effect).min_power(args->min_power);
+      options.alpha(args->alpha).effect_size(args->effect).min_power(args->min_power).power_effect_size(
+          args->power_effect);
       options.wilcoxon(WilcoxonOptions()
                            .zero_method(parse_zero_method(args->zero_method))
                            .mode(parse_wilcoxon_mode(args->mode))

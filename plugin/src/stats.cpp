@@ -38,6 +38,16 @@ double log_choose(int64_t n, int64_t k) {
          std::lgamma(static_cast<double>(n - k) + 1);
 }
 
+// Pearson correlation; 0 when either sample is constant.
+double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const auto [ma, ssa] = mean_ss(a);
+  const auto [mb, ssb] = mean_ss(b);
+  if (ssa == 0 || ssb == 0) return 0.0;
+  double sab = 0;
+  for (size_t i = 0; i < a.size(); ++i) sab += (a[i] - ma) * (b[i] - mb);
+  return sab / std::sqrt(ssa * ssb);
+}
+
 }  // namespace
 
 double cohens_d(const std::vector<double>& a, const std::vector<double>& b) {
@@ -97,8 +107,9 @@ KillDecision decide_kill(const std::vector<double>& original, const std::vector<
   k.p_value = w.pvalue;
   k.method = w.method;
   k.cohens_d = cohens_d(original, mutant);
-  k.power = wilcoxon_power(static_cast<int64_t>(original.size()), options.effect_size(),
-                           options.alpha(), options.wilcoxon());
+  k.correlation = pearson(original, mutant);
+  k.power = kill_rule_power(static_cast<int64_t>(original.size()), options.power_effect_size(),
+                            k.correlation, options);
   // Signed: only a mutant worse than the original by at least effect_size is killed.
   k.killed = k.p_value < options.alpha() && k.cohens_d >= options.effect_size();
   k.underpowered = k.power < options.min_power();

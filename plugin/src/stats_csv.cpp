@@ -209,6 +209,8 @@ nlohmann::json stats_summary(const PairedColumns& data, const KillOptions& optio
   j["cohens_d"] = number_or_null(k.cohens_d);
   j["killed"] = k.killed;
   j["power"] = k.power;
+  j["power_effect"] = options.power_effect_size();
+  j["correlation"] = number_or_null(k.correlation);
   j["underpowered"] = k.underpowered;
   j["alpha"] = options.alpha();
   j["effect"] = options.effect_size();
@@ -239,7 +241,9 @@ std::string stats_summary_text(const nlohmann::json& s) {
     << (s["correction"].get<bool>() ? ", continuity correction" : "") << ": statistic "
     << num(s["statistic"], 10) << ", p = " << num(s["pvalue"], 6) << "\n";
   o << "Cohen's d = " << num(s["cohens_d"], 4) << " (threshold " << num(s["effect"], 4)
-    << "), power " << num(s["power"], 3) << " at alpha " << num(s["alpha"], 4)
+    << "), power of the kill rule " << num(s["power"], 3) << " for d = "
+    << num(s["power_effect"], 3) << " at correlation " << num(s["correlation"], 3) << ", alpha "
+    << num(s["alpha"], 4)
     << (s["underpowered"].get<bool>() ? " (underpowered)" : "") << "\n";
   o << "verdict: " << (s["killed"].get<bool>() ? "KILLED" : "not killed") << "\n";
   return o.str();

@@ -73,7 +73,13 @@ TEST(StatsCsv, ErrorsNameFileLineAndColumn) {
 
 TEST(StatsCsv, SummaryMatchesTheLibrary) {
   const PairedColumns p = parse_paired_csv(kCaseA, "runs.csv", "orig", "mut");
-  const nlohmann::json s = stats_summary(p, KillOptions());
+  // The kill contract's default is one-sided (mutant worse): R+ = 210 - 42, half the two-sided p.
+  const nlohmann::json one = stats_summary(p, KillOptions());
+  EXPECT_EQ(one["alternative"], "greater");
+  EXPECT_EQ(one["statistic"], 168.0);
+  EXPECT_NEAR(one["pvalue"].get<double>(), 0.017181396484375 / 2, 1e-15);
+  const nlohmann::json s = stats_summary(
+      p, KillOptions().wilcoxon(WilcoxonOptions().alternative(Alternative::kTwoSided)));
   EXPECT_EQ(s["n"], 20);
   EXPECT_EQ(s["n_used"], 20);
   EXPECT_EQ(s["statistic"], 42.0);
@@ -82,11 +88,15 @@ TEST(StatsCsv, SummaryMatchesTheLibrary) {
   EXPECT_TRUE(s["z"].is_null());
   EXPECT_NEAR(s["cohens_d"].get<double>(), 0.6586883315829357, 1e-12);
   EXPECT_EQ(s["killed"], true);
-  EXPECT_DOUBLE_EQ(s["power"].get<double>(), wilcoxon_power(20, 0.5, 0.05));
+  // The power of the whole rule (p and d) for d = 1 at the pairs' observed correlation.
+  EXPECT_DOUBLE_EQ(s["power"].get<double>(),
+                   kill_rule_power(20, 1.0, s["correlation"].get<double>(),
+                                   KillOptions().wilcoxon(
+                                       WilcoxonOptions().alternative(Alternative::kTwoSided))));
   EXPECT_EQ(s["underpowered"], s["power"].get<double>() < 0.8);
   EXPECT_EQ(s["alpha"], 0.05);
   EXPECT_EQ(s["effect"], 0.5);
-  const std::string text = stats_summary_text(s);
+  const std::string text = stats_summary_text(s);  // the two-sided summary
   EXPECT_NE(text.find("KILLED"), std::string::npos) << text;
   EXPECT_NE(text.find("statistic 42"), std::string::npos) << text;
 
@@ -124,12 +134,17 @@ TEST(StatsCli, EndToEnd) {
   const std::string csv = dir + "/runs.csv";
   write_file_atomic(csv, kCaseA);
 
-  CliRun r = run_cli("stats '" + csv + "' --a orig --b mut --json", dir);
+  CliRun r = run_cli("stats '" + csv + "' --a orig --b mut --json --alternative two-sided", dir);
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["n"], 20);
   EXPECT_EQ(j["statistic"], 42.0);
   EXPECT_NEAR(j["pvalue"].get<double>(), 0.017181396484375, 1e-15);
+  // Without --alternative: the engine's one-sided contract.
+  r = run_cli("stats '" + csv + "' --a orig --b mut --json", dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["alternative"], "greater");
+  EXPECT_NEAR(nlohmann::json::parse(r.out)["pvalue"].get<double>(), 0.017181396484375 / 2, 1e-15);
   EXPECT_EQ(j["method"], "exact");
   EXPECT_NEAR(j["cohens_d"].get<double>(), 0.6586883315829357, 1e-12);
   EXPECT_EQ(j["killed"], true);

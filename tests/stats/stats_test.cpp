@@ -148,13 +148,18 @@ TEST(DecideKill, KilledOnlyWhenSignificantAndLargeAndWorse) {
   EXPECT_LT(k.p_value, 0.05);
   EXPECT_GE(k.cohens_d, 0.5);
   EXPECT_EQ(k.method, "exact");
-  EXPECT_DOUBLE_EQ(k.power, wilcoxon_power(20, 0.5, 0.05));
+  EXPECT_DOUBLE_EQ(k.power, kill_rule_power(20, 1.0, k.correlation, KillOptions()));
   EXPECT_EQ(k.underpowered, k.power < 0.8);
 
-  const KillDecision b = decide_kill(orig, better);  // significant, but the mutant is better
-  EXPECT_LT(b.p_value, 0.05);
-  EXPECT_LT(b.cohens_d, 0);
+  // The mutant is better: one-sided, no evidence at all; two-sided, significant but d < 0.
+  const KillDecision b = decide_kill(orig, better);
+  EXPECT_GT(b.p_value, 0.95);
   EXPECT_FALSE(b.killed);
+  const KillDecision b2 = decide_kill(
+      orig, better, KillOptions().wilcoxon(WilcoxonOptions().alternative(Alternative::kTwoSided)));
+  EXPECT_LT(b2.p_value, 0.05);
+  EXPECT_LT(b2.cohens_d, 0);
+  EXPECT_FALSE(b2.killed);
 
   const KillDecision t = decide_kill(orig, tiny);  // every instance worse (p tiny), d small
   EXPECT_LT(t.p_value, 0.05);
@@ -169,17 +174,62 @@ TEST(DecideKill, KilledOnlyWhenSignificantAndLargeAndWorse) {
 TEST(DecideKill, FewInstancesAreUnderpoweredAndNeverKilled) {
   const std::vector<double> orig = {0.9, 0.91, 0.92, 0.93, 0.94};
   const std::vector<double> mut = {0.5, 0.51, 0.52, 0.53, 0.54};
-  const KillDecision k = decide_kill(orig, mut);
+  const KillDecision k = decide_kill(
+      orig, mut, KillOptions().wilcoxon(WilcoxonOptions().alternative(Alternative::kTwoSided)));
   EXPECT_EQ(k.p_value, 0.0625);  // the smallest two-sided exact p with 5 pairs
   EXPECT_FALSE(k.killed);
-  EXPECT_EQ(k.power, 0.0);
+  EXPECT_EQ(k.power, 0.0);  // two-sided with 5 pairs can never reject
   EXPECT_TRUE(k.underpowered);
-  // One-sided (what the runner uses): 1/32 < 0.05, killed.
-  const KillDecision g = decide_kill(
-      orig, mut, KillOptions().wilcoxon(WilcoxonOptions().alternative(Alternative::kGreater)));
+  // One-sided (the default contract): 1/32 < 0.05, killed.
+  const KillDecision g = decide_kill(orig, mut);
   EXPECT_EQ(g.p_value, 1.0 / 32);
   EXPECT_TRUE(g.killed);
-  EXPECT_TRUE(g.underpowered);
+  // The mutant is the original minus 0.4: perfectly paired instances, so even 5 of them have power
+  // (simulated at the correlation capped to 0.95).
+  EXPECT_NEAR(g.correlation, 1.0, 1e-9);
+  EXPECT_DOUBLE_EQ(g.power, kill_rule_power(5, 1.0, 0.95, KillOptions()));
+  EXPECT_GT(g.power, 0.8);
+  // Independent instances: 5 are underpowered.
+  EXPECT_LT(kill_rule_power(5, 1.0, 0.0, KillOptions()), 0.8);
+}
+
+// The rule's power by simulation: known limits and monotone in what helps.
+TEST(KillRulePower, MatchesTheRuleItDescribes) {
+  const KillOptions one_sided;
+  // With no effect, the rule can only kill by chance: at most alpha.
+  EXPECT_LE(kill_rule_power(10, 0.0, 0.0, one_sided), 0.05);
+  // With 5 pairs every difference must be positive (p = 1/32): for independent pairs and d = 1,
+  // P(all five differences > 0) = Phi(1/sqrt(2))^5 = 0.7602^5 = 0.254, and d >= 0.5 is then almost
+  // always true: the simulated power is close to it and cannot exceed it.
+  const double p5 = kill_rule_power(5, 1.0, 0.0, one_sided);
+  EXPECT_LE(p5, 0.254 + 0.03);
+  EXPECT_GT(p5, 0.15);
+  // More instances, a larger effect, or a stronger pairing all raise the power.
+  EXPECT_GT(kill_rule_power(20, 1.0, 0.0, one_sided), p5);
+  EXPECT_GT(kill_rule_power(20, 1.5, 0.0, one_sided), kill_rule_power(20, 1.0, 0.0, one_sided));
+  EXPECT_GT(kill_rule_power(10, 1.0, 0.8, one_sided), kill_rule_power(10, 1.0, 0.0, one_sided));
+  // At an effect of exactly the threshold, d >= 0.5 holds about half the time: power <= ~0.5.
+  EXPECT_LT(kill_rule_power(50, 0.5, 0.0, one_sided), 0.6);
+  // Two-sided with 5 pairs can never reject.
+  EXPECT_EQ(kill_rule_power(5, 3.0, 0.0,
+                            KillOptions().wilcoxon(WilcoxonOptions().alternative(Alternative::kTwoSided))),
+            0.0);
+  // Deterministic per seed.
+  EXPECT_EQ(kill_rule_power(12, 1.0, 0.3, one_sided, 9), kill_rule_power(12, 1.0, 0.3, one_sided, 9));
+}
+
+TEST(FisherRulePower, ExactSmallCases) {
+  // Originals always pass, mutants never: p = 1/252 < 0.05 always -> power 1.
+  EXPECT_DOUBLE_EQ(fisher_rule_power(5, 5, 1.0, 0.0, 0.05, Alternative::kGreater), 1.0);
+  // Mutants pass half the time: killed when at most 1 of 5 passes (c = 1: p = 5/210 = 0.024;
+  // c = 2: p = 10/120 = 0.083): P(c <= 1) = 6/32.
+  EXPECT_NEAR(fisher_rule_power(5, 5, 1.0, 0.5, 0.05, Alternative::kGreater), 6.0 / 32, 1e-12);
+  EXPECT_NEAR(fisher_exact(5, 0, 1, 4, Alternative::kGreater), 5.0 / 210, 1e-12);
+  EXPECT_NEAR(fisher_exact(5, 0, 2, 3, Alternative::kGreater), 10.0 / 120, 1e-12);
+  // No difference: never killed.
+  EXPECT_DOUBLE_EQ(fisher_rule_power(5, 5, 1.0, 1.0, 0.05, Alternative::kGreater), 0.0);
+  // scipy.stats.fisher_exact([[3, 1], [1, 3]], alternative="less") = 0.9857142857142858.
+  EXPECT_NEAR(fisher_exact(3, 1, 1, 3, Alternative::kLess), 0.9857142857142858, 1e-12);
 }
 
 TEST(DecideKill, RejectsBadOptions) {
