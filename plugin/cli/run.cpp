@@ -22,6 +22,8 @@ struct RunArgs {
   std::string filter;
   std::string subject;
   bool no_cache = false;
+  bool allow_undecided = false;
+  double timeout = -1;
   std::vector<std::string> extra;
 };
 
@@ -36,6 +38,12 @@ int run_binary(const RunArgs& a) {
   if (!a.filter.empty()) args.push_back("--gtest_filter=" + a.filter);
   if (!a.subject.empty()) args.push_back("--mutagen_subject=" + a.subject);
   if (a.no_cache) args.push_back("--mutagen_no_cache");
+  if (a.allow_undecided) args.push_back("--mutagen_allow_undecided");
+  if (a.timeout >= 0) {
+    std::ostringstream s;
+    s << "--mutagen_timeout=" << a.timeout;
+    args.push_back(s.str());
+  }
   args.insert(args.end(), a.extra.begin(), a.extra.end());
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
@@ -58,7 +66,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand(
       "run", "Mutation run of a test binary linked with Mutagen::gtest_main (exit 0 at or above the "
-             "threshold, 1 below it, 2 on errors)");
+             "threshold, 1 below it, 2 on errors or when no mutant is killable)");
   cmd->add_option("binary", args->binary, "the test binary")->required()->check(CLI::ExistingFile);
   cmd->add_option("--min-score", args->min_score, "fail below this mutation score")
       ->check(CLI::Range(0.0, 1.0));
@@ -66,6 +74,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--filter", args->filter, "GoogleTest filter: which tests take part");
   cmd->add_option("--subject", args->subject, "only this subject");
   cmd->add_flag("--no-cache", args->no_cache, "regenerate mutants even when cached");
+  cmd->add_flag("--allow-undecided", args->allow_undecided,
+                "exit 0 when no mutant is killable (default: exit 2, the run cannot decide)");
+  cmd->add_option("--timeout", args->timeout,
+                  "per-test timeout in seconds (default: 3 x the slowest original + 10 s)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("extra", args->extra, "further arguments for the test binary (after --)");
   cmd->callback([args, &exit_code] { exit_code = run_binary(*args); });
 }

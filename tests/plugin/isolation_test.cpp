@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "evaluation.h"
 #include "mutagen/mutation_test.h"
@@ -37,6 +38,17 @@ class Measures : public MutationTest {
 
 // Sums a tensor large enough for at::parallel_for to split it over the torch threads: 2^23.
 double parallel_sum() { return torch::ones({1 << 22}).mul(2.0).sum().item<double>(); }
+
+// Hangs on the set named "hang", crashes on "crash", measures the torch thread count elsewhere.
+class Selective : public MutationTest {
+ public:
+  void Run() override {
+    if (test_set_name() == "hang")
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (test_set_name() == "crash") std::abort();
+    measure("threads", static_cast<double>(at::get_num_threads()));
+  }
+};
 
 class ParallelSum : public MutationTest {
  public:
@@ -143,6 +155,56 @@ TEST(Isolation, AnExceptionIsAnErrorWithItsMessage) {
   EXPECT_TRUE(out[0][0].error);
   EXPECT_FALSE(out[0][0].passed);
   EXPECT_EQ(out[0][0].message, "boom on this mutant");
+}
+
+TEST(Isolation, ATimeoutOrACrashMarksOnlyThatTestAndTheRestStillRuns) {
+  const RegisteredTest selective = make("Selective", [] { return std::make_unique<Selective>(); });
+  const RegisteredTest measures = make("Measures", [] { return std::make_unique<Measures>(); });
+  const Model model = Model::create("mnist_small", 0);
+  const Dataset data = three();
+  PredictionMemo memo;
+  const std::vector<NamedData> sets{{"ok", &data}, {"hang", &data}, {"crash", &data}, {"after", &data}};
+  const std::vector<std::vector<double>> timeouts(2, std::vector<double>(4, 1.0));
+  const auto start = std::chrono::steady_clock::now();
+  const Outcomes out = evaluate_isolated(model, {&selective, &measures}, sets, memo, timeouts);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out[0].size(), 4u);
+  // The hanging body was stopped by its 1 s limit, and counted as a timeout, not an error.
+  EXPECT_TRUE(out[0][1].timeout);
+  EXPECT_FALSE(out[0][1].error);
+  EXPECT_FALSE(out[0][1].passed);
+  EXPECT_LT(seconds, 30.0);  // not a speed assertion: a hang would never return
+  // The crash is an error of that body on that set only.
+  EXPECT_TRUE(out[0][2].error);
+  EXPECT_NE(out[0][2].message.find("signal 6"), std::string::npos) << out[0][2].message;
+  for (size_t s : {size_t{0}, size_t{3}}) {
+    EXPECT_FALSE(out[0][s].error || out[0][s].timeout) << sets[s].name << ": " << out[0][s].message;
+    // Every body runs on one torch thread, whoever the model is.
+    EXPECT_EQ(out[0][s].measures.at("threads").value, 1.0);
+  }
+  // The other test ran on every set, the ones after the hang and the crash included.
+  for (size_t s = 0; s < 4; ++s) {
+    EXPECT_TRUE(out[1][s].passed) << sets[s].name << ": " << out[1][s].message;
+    EXPECT_DOUBLE_EQ(out[1][s].measures.at("size").value, 3.0);
+  }
+}
+
+TEST(Isolation, OutcomesRoundTripThroughJsonExactly) {
+  Outcome o;
+  o.measures["accuracy"] = {0.1 + 0.2, Better::kHigher};
+  o.measures["loss"] = {std::nan(""), Better::kLower};
+  o.passed = false;
+  o.timeout = true;
+  o.message = "x";
+  o.seconds = 1.25;
+  const Outcome back = outcome_from_json(nlohmann::json::parse(outcome_to_json(o).dump()));
+  EXPECT_EQ(back.measures.at("accuracy").value, 0.1 + 0.2);  // bit for bit
+  EXPECT_TRUE(std::isnan(back.measures.at("loss").value));
+  EXPECT_EQ(back.measures.at("loss").better, Better::kLower);
+  EXPECT_TRUE(back.timeout);
+  EXPECT_FALSE(back.passed);
+  EXPECT_EQ(back.seconds, 1.25);
 }
 
 }  // namespace

@@ -43,7 +43,9 @@ class MutationTest {
 enum class Better { kHigher, kLower };
 
 // Records a measured value (e.g. accuracy) of the current evaluation. Kill decisions on measured values
-// use Wilcoxon + Cohen's d; tests that measure nothing are judged on pass/fail counts.
+// use Wilcoxon + Cohen's d; tests that measure nothing are judged on pass/fail counts. Say which
+// direction is good where you record it: a loss or an error rate needs Better::kLower (a name that
+// says loss/error recorded as higher-is-better is warned about once).
 void measure(const std::string& metric, double value, Better better = Better::kHigher);
 
 // Predictions of `model` on `data`, memoised for the current evaluation: several tests (or several
@@ -60,10 +62,12 @@ double class_accuracy(const Model& model, const Dataset& data, int64_t cls);
 //   --mutagen_report=FILE         report.json path (default mutagen-report.json)
 //   --mutagen_no_cache            regenerate mutants even when cached
 //   --mutagen_subject=NAME        only this subject
+//   --mutagen_timeout=SECONDS     fixed per-test timeout (0: automatic, see Subject::test_timeout)
+//   --mutagen_allow_undecided     exit 0 when no mutant is killable (default: exit 2)
 // Returns true when the mutation run was requested.
 bool InitMutagen(int* argc, char** argv);
 // Runs the mutation analysis for all registered subjects; exit code: 0 at or above the threshold,
-// 1 below it, 2 on errors.
+// 1 below it, 2 on errors and when the run cannot decide (no mutant killable).
 int RunMutationAnalysis();
 
 namespace internal {

@@ -13,6 +13,7 @@
 #include "mutagen/clusters.h"
 #include "mutagen/dataset.h"
 #include "mutagen/model.h"
+#include "mutagen/stats.h"
 
 namespace mutagen {
 
@@ -43,9 +44,25 @@ class Subject {
   Subject& heldout_fraction(double f);
   // Size of the pool of other-class inputs handed to mutators, as a multiple of |I_neg|+|I_pos|.
   Subject& other_classes_ratio(double r);
+  // The kill rule (see KillOptions in mutagen/stats.h): p < alpha and Cohen's d >= effect_size, the
+  // signed-rank test one-sided ("greater": mutant worse) by default.
   Subject& alpha(double a);
   Subject& effect_size(double d);
+  Subject& alternative(Alternative a);
+  Subject& kill_criterion(KillCriterion c);
+  // Effect (pooled sds, mutant worse) that each verdict's power refers to; verdicts under 80% power
+  // are flagged underpowered.
+  Subject& power_effect_size(double d);
+  // The run fails (exit 1) when a test set's score is below this.
   Subject& min_score(double s);
+  // A run in which no mutant is killable cannot decide; it exits 2 unless this is set.
+  Subject& allow_undecided(bool allow = true);
+  // Per-test timeout of an evaluation: `seconds` > 0 fixes it; 0 (default) derives it per test and
+  // test set as factor x the slowest original's time + floor (Stryker's timeoutFactor/timeoutMS).
+  // A mutant evaluation that times out counts as detected; an original's as an error.
+  Subject& test_timeout(double seconds);
+  Subject& timeout_factor(double factor);
+  Subject& timeout_floor(double seconds);
   Subject& cache_dir(std::string dir);
   Subject& seed(uint64_t s);
 
@@ -64,7 +81,16 @@ class Subject {
   double other_ratio() const { return other_ratio_; }
   double alpha() const { return alpha_; }
   double effect_size() const { return effect_size_; }
+  Alternative alternative() const { return alternative_; }
+  KillCriterion kill_criterion() const { return criterion_; }
+  double power_effect_size() const { return power_effect_; }
   double min_score() const { return min_score_; }
+  bool undecided_allowed() const { return allow_undecided_; }
+  double test_timeout() const { return timeout_; }
+  double timeout_factor() const { return timeout_factor_; }
+  double timeout_floor() const { return timeout_floor_; }
+  // The kill options every verdict of this subject is decided with.
+  KillOptions kill_options() const;
   const std::string& cache_dir() const { return cache_dir_; }
   uint64_t seed() const { return seed_; }
 
@@ -83,7 +109,14 @@ class Subject {
   double other_ratio_ = 1.0;
   double alpha_ = 0.05;
   double effect_size_ = 0.5;
+  Alternative alternative_ = Alternative::kGreater;
+  KillCriterion criterion_ = KillCriterion::kWilcoxonCohen;
+  double power_effect_ = 1.0;
   double min_score_ = 0.0;
+  bool allow_undecided_ = false;
+  double timeout_ = 0;
+  double timeout_factor_ = 3.0;
+  double timeout_floor_ = 10.0;
   std::string cache_dir_ = "mutagen-cache";
   uint64_t seed_ = 0;
 };

@@ -3,7 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <set>
 #include <cstring>
 #include <mutex>
 
@@ -39,6 +42,22 @@ const Subject& subject_instance(const std::string& name) {
 
 namespace {
 thread_local EvalContext* g_context = nullptr;
+}
+
+const torch::Tensor* PredictionMemo::find(const torch::Tensor& images) const {
+  if (!images.defined()) return nullptr;
+  for (const Entry& e : entries_) {
+    if (e.images.data_ptr() == images.data_ptr() && e.images.sizes() == images.sizes() &&
+        e.images.strides() == images.strides() && e.images.dtype() == images.dtype() &&
+        e.images.device() == images.device() && e.version == images._version())
+      return &e.predictions;
+  }
+  return nullptr;
+}
+
+void PredictionMemo::put(const torch::Tensor& images, torch::Tensor predictions) {
+  if (!images.defined()) return;
+  entries_.push_back({images, std::move(predictions), images._version()});
 }
 
 ContextGuard::ContextGuard(EvalContext* ctx) : previous_(g_context) { g_context = ctx; }
@@ -96,7 +115,7 @@ class PlainRunTest : public ::testing::Test {
     }
     const auto& instances = subject->resolved_instances();
     for (size_t i = 0; i < instances.size(); ++i) {
-      std::map<const void*, torch::Tensor> memo;
+      PredictionMemo memo;
       for (const auto& set : subject->test_sets()) {
         SCOPED_TRACE("original instance " + std::to_string(i) + ", test set '" + set.name + "'");
         EvalContext ctx;
@@ -151,20 +170,43 @@ const std::string& MutationTest::test_set_name() const {
   return require_context("test_set_name()").set_name;
 }
 
+namespace {
+// A metric whose name says loss or error is almost surely lower-is-better; recorded as
+// higher-is-better, a mutant that raises it could never be killed. Warn once per name.
+void warn_if_direction_looks_wrong(const std::string& metric, Better better) {
+  if (better != Better::kHigher) return;
+  std::string lower = metric;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const char* const kLowerIsBetter[] = {"loss", "error", "mse", "mae", "rmse", "nll",
+                                               "entropy", "perplexity", "mispred", "misclass"};
+  const char* hit = nullptr;
+  for (const char* word : kLowerIsBetter)
+    if (lower.find(word) != std::string::npos) hit = word;
+  if (!hit) return;
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!warned.insert(metric).second) return;
+  spdlog::warn(
+      "measure(\"{}\"): the name says '{}' but the value is recorded as higher-is-better, so a "
+      "mutant that raises it can never be killed; pass mutagen::Better::kLower if lower is better",
+      metric, hit);
+}
+}  // namespace
+
 void measure(const std::string& metric, double value, Better better) {
+  warn_if_direction_looks_wrong(metric, better);
   require_context("mutagen::measure()").measures[metric] = {value, better};
 }
 
 torch::Tensor predictions(const Model& model, const Dataset& data) {
   internal::EvalContext* ctx = internal::current_context();
   const bool memoise = ctx && ctx->prediction_memo && ctx->model == &model;
-  const void* key = data.images.defined() ? data.images.data_ptr() : nullptr;
-  if (memoise) {
-    auto it = ctx->prediction_memo->find(key);
-    if (it != ctx->prediction_memo->end()) return it->second;
-  }
+  if (memoise)
+    if (const torch::Tensor* known = ctx->prediction_memo->find(data.images)) return *known;
   torch::Tensor p = model.predict(data.images);
-  if (memoise) (*ctx->prediction_memo)[key] = p;
+  if (memoise) ctx->prediction_memo->put(data.images, p);
   return p;
 }
 
@@ -202,6 +244,19 @@ bool InitMutagen(int* argc, char** argv) {
         std::fprintf(stderr, "mutagen: --mutagen_min_score expects a number in [0, 1], got '%s'\n", v);
         std::exit(2);
       }
+    } else if (const char* v = value("--mutagen_reporters=")) {
+      f.reporters = v;
+    } else if (const char* v = value("--mutagen_report_dir=")) {
+      f.report_dir = v;
+    } else if (arg == "--mutagen_allow_undecided") {
+      f.allow_undecided = true;
+    } else if (const char* v = value("--mutagen_timeout=")) {
+      char* end = nullptr;
+      f.timeout = std::strtod(v, &end);
+      if (end == v || *end != '\0' || !(f.timeout >= 0)) {
+        std::fprintf(stderr, "mutagen: --mutagen_timeout expects seconds >= 0 (0 = automatic), got '%s'\n", v);
+        std::exit(2);
+      }
     } else if (const char* v = value("--mutagen_report=")) {
       f.report = v;
     } else if (const char* v = value("--mutagen_subject=")) {
@@ -209,7 +264,9 @@ bool InitMutagen(int* argc, char** argv) {
     } else if (arg.rfind("--mutagen_", 0) == 0) {
       std::fprintf(stderr,
                    "mutagen: unknown flag '%s' (known: --mutagen_run, --mutagen_min_score=X, "
-                   "--mutagen_report=FILE, --mutagen_no_cache, --mutagen_subject=NAME)\n",
+                   "--mutagen_report=FILE, --mutagen_no_cache, --mutagen_subject=NAME, "
+                   "--mutagen_timeout=SECONDS, --mutagen_allow_undecided, --mutagen_reporters=LIST, "
+                   "--mutagen_report_dir=DIR)\n",
                    argv[i]);
       std::exit(2);
     } else {

@@ -29,13 +29,32 @@ struct MeasuredValue {
   Better better = Better::kHigher;
 };
 
+// Predictions of one model, memoised per data set. An entry holds the images tensor it was computed
+// for, so no other tensor can be given its address while the memo lives, and matches only the same
+// view of the same, unmodified data (data pointer, shape, strides, dtype, device, version counter):
+// a temporary subset can never be answered with another data set's predictions.
+class PredictionMemo {
+ public:
+  // nullptr when unknown.
+  const torch::Tensor* find(const torch::Tensor& images) const;
+  void put(const torch::Tensor& images, torch::Tensor predictions);
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    torch::Tensor images, predictions;
+    int64_t version = 0;
+  };
+  std::vector<Entry> entries_;
+};
+
 // What a running test body sees (model(), test_set()) and what it records (measure()).
 struct EvalContext {
   const Model* model = nullptr;
   const Dataset* data = nullptr;
   std::string set_name;
   std::map<std::string, MeasuredValue> measures;
-  std::map<const void*, torch::Tensor>* prediction_memo = nullptr;  // keyed by images' data pointer
+  PredictionMemo* prediction_memo = nullptr;
 };
 
 // Sets the current context for the lifetime of the guard (thread-local).
@@ -55,6 +74,10 @@ struct Flags {
   std::string report = "mutagen-report.json";
   bool no_cache = false;
   std::string subject;
+  bool allow_undecided = false;
+  std::string reporters = "console,json,html";
+  std::string report_dir;  // empty: the folder of `report`
+  double timeout = -1;  // < 0: the subject's own test_timeout
 };
 Flags& flags();
 

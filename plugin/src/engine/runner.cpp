@@ -1,6 +1,7 @@
 // The mutation run: originals and mutants through the user's tests, kill decisions, scores, reports.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -12,69 +13,22 @@
 #include "mutagen/mutant_cache.h"
 #include "mutagen/mutation_test.h"
 #include "mutagen/random.h"
+#include "mutagen/reporters/registry.h"
 #include "mutagen/reporters/reporter.h"
+#include "progress.h"
 #include "registry.h"
+#include "run_journal.h"
+#include "scoring.h"
 #include "selection.h"
+#include "targeting.h"
 #include "verdicts.h"
 
 namespace mutagen {
 namespace internal {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-std::string format_duration(double seconds) {
-  const int64_t s = static_cast<int64_t>(std::llround(seconds));
-  char buf[32];
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", static_cast<long>(s / 3600), static_cast<long>(s % 3600 / 60));
-  else if (s >= 60)
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", static_cast<long>(s / 60), static_cast<long>(s % 60));
-  else
-    std::snprintf(buf, sizeof buf, "%lds", static_cast<long>(s));
-  return buf;
-}
-
-class Progress {
- public:
-  explicit Progress(int64_t total) : total_(total), start_(Clock::now()) {}
-  void step(const std::string& what) {
-    ++done_;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    const double eta = done_ > 0 ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_) : 0;
-    spdlog::info("[{}/{}] {} | elapsed {} | ETA {}", done_, total_, what, format_duration(elapsed),
-                 format_duration(eta));
-  }
-
- private:
-  int64_t total_;
-  int64_t done_ = 0;
-  Clock::time_point start_;
-};
-
-// Fraction of `positions` whose prediction (from `pred`, over the whole data set) is not `cls`.
-double mispredicted(const torch::Tensor& pred, const std::vector<int64_t>& positions, int64_t cls) {
-  if (positions.empty()) return std::nan("");
-  const torch::Tensor idx = torch::tensor(positions, torch::kLong);
-  return pred.index_select(0, idx).ne(cls).to(torch::kDouble).mean().item<double>();
-}
-
-// Accuracy over the samples whose label is not `cls` (all samples for cls < 0).
-double accuracy_on_other_classes(const torch::Tensor& pred, const Dataset& data, int64_t cls) {
-  const torch::Tensor mask = data.labels.ne(cls);
-  const int64_t n = mask.sum().item<int64_t>();
-  if (n == 0) return std::nan("");
-  const torch::Tensor correct = pred.eq(data.labels).logical_and(mask);
-  return static_cast<double>(correct.sum().item<int64_t>()) / static_cast<double>(n);
-}
-
-double mean_finite(const std::vector<double>& v) {
-  double s = 0;
-  int64_t n = 0;
-  for (double x : v)
-    if (std::isfinite(x)) s += x, ++n;
-  return n ? s / static_cast<double>(n) : std::nan("");
-}
+// An original's test bodies have no reference time; this bounds a hang in one of them.
+constexpr double kOriginalTimeoutSeconds = 1800;
 
 struct MutantConfig {
   std::shared_ptr<Mutator> mutator;
@@ -82,7 +36,96 @@ struct MutantConfig {
   int64_t cluster = -1;
 };
 
-Report analyse(const std::string& subject_name, const std::vector<const RegisteredTest*>& tests) {
+// What one instance (original or mutant) did: its test outcomes and, per set, which inputs it
+// classifies correctly ('1'/'0' per input; the per-input criterion counts them over instances).
+struct InstanceResult {
+  Outcomes outcomes;
+  std::vector<std::string> correct;
+  InstanceTargeting targeting;
+  bool cached = false;
+
+  nlohmann::json to_json() const {
+    return {{"outcomes", outcomes_to_json(outcomes)},
+            {"correct", correct},
+            {"targeting", targeting.to_json()},
+            {"cached", cached}};
+  }
+  static InstanceResult from_json(const nlohmann::json& j) {
+    InstanceResult r;
+    r.outcomes = outcomes_from_json(j.at("outcomes"));
+    r.correct = j.at("correct").get<std::vector<std::string>>();
+    r.targeting = InstanceTargeting::from_json(j.at("targeting"));
+    r.cached = j.at("cached");
+    return r;
+  }
+};
+
+std::string correct_string(const torch::Tensor& pred, const Dataset& data) {
+  const torch::Tensor ok = pred.eq(data.labels).to(torch::kCPU).to(torch::kBool).contiguous();
+  const bool* p = ok.data_ptr<bool>();
+  std::string s(static_cast<size_t>(ok.numel()), '0');
+  for (size_t j = 0; j < s.size(); ++j)
+    if (p[j]) s[j] = '1';
+  return s;
+}
+
+// One forward pass per data set; the tests' predictions() calls are served from the memo.
+std::vector<torch::Tensor> predict_sets(const Model& model, const std::vector<NamedData>& sets,
+                                        PredictionMemo& memo) {
+  std::vector<torch::Tensor> preds;
+  for (const auto& s : sets) {
+    if (const torch::Tensor* known = memo.find(s.data->images)) {
+      preds.push_back(*known);
+      continue;
+    }
+    preds.push_back(model.predict(s.data->images));
+    memo.put(s.data->images, preds.back());
+  }
+  return preds;
+}
+
+std::string run_fingerprint(const Subject& subject, const std::vector<std::string>& fingerprints,
+                            const std::vector<const RegisteredTest*>& tests,
+                            const std::vector<NamedData>& sets,
+                            const std::vector<MutantConfig>& configs, const std::string& training_hash) {
+  Hasher h;
+  h.str("mutagen-run-v1").str(executable_identity()).str(subject.name());
+  for (const auto& f : fingerprints) h.str(f);
+  for (const RegisteredTest* t : tests) h.str(t->full_name());
+  for (const auto& s : sets) h.str(s.name).tensor(s.data->images).tensor(s.data->labels);
+  for (const auto& c : configs)
+    h.str(c.mutator->name()).str(c.mutator->options().dump()).str(c.mutator->version()).u64(
+        static_cast<uint64_t>(c.cls)).u64(static_cast<uint64_t>(c.cluster));
+  h.str(training_hash).f64(subject.heldout()).f64(subject.other_ratio()).u64(subject.seed());
+  h.f64(flags().timeout >= 0 ? flags().timeout : subject.test_timeout());
+  h.f64(subject.timeout_factor()).f64(subject.timeout_floor());
+  return h.hex();
+}
+
+// Per-input verdicts of one configuration: per set, how many instances get each input right.
+std::vector<int64_t> count_correct(const std::vector<const InstanceResult*>& results, size_t set) {
+  std::vector<int64_t> counts;
+  for (const InstanceResult* r : results) {
+    const std::string& s = r->correct[set];
+    if (counts.empty()) counts.assign(s.size(), 0);
+    for (size_t j = 0; j < s.size() && j < counts.size(); ++j) counts[j] += s[j] == '1';
+  }
+  return counts;
+}
+
+double share_correct(const std::string& s) {
+  if (s.empty()) return std::nan("");
+  return static_cast<double>(std::count(s.begin(), s.end(), '1')) / static_cast<double>(s.size());
+}
+
+struct Analysis {
+  Report report;
+  int exit_code = 0;
+  std::string journal;  // removed once the report is written
+};
+
+Analysis analyse(const std::string& subject_name, const std::vector<const RegisteredTest*>& tests) {
+  const auto started = std::chrono::steady_clock::now();
   const Subject& subject = subject_instance(subject_name);
   subject.validate();
   const auto& instances = subject.resolved_instances();
@@ -92,39 +135,23 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
 
   std::vector<NamedData> sets{{"train", &training}};
   for (const auto& s : subject.test_sets()) sets.push_back({s.name, &s.data});
-  const Dataset& eval_set = subject.test_sets().front().data;  // for other classes' accuracy
-
-  KillOptions kill;
-  kill.alpha(subject.alpha()).effect_size(subject.effect_size());
-  kill.wilcoxon(WilcoxonOptions().alternative(Alternative::kGreater));
+  const size_t eval_index = 1;  // the first test set: other classes' accuracy
+  const Dataset& eval_set = *sets[eval_index].data;
+  const KillOptions kill = subject.kill_options();
 
   Report report;
   report.subject = subject.name();
   report.alpha = subject.alpha();
   report.effect_size = subject.effect_size();
+  report.alternative = alternative_name(subject.alternative());
+  report.kill_criterion = subject.kill_criterion() == KillCriterion::kPerInput ? "per-input" : "wilcoxon-cohen";
+  report.power_effect_size = subject.power_effect_size();
   report.instances = n;
   for (const auto& s : sets) report.test_sets.push_back(s.name);
   report.threshold = flags().min_score >= 0 ? flags().min_score : subject.min_score();
 
-  spdlog::info("subject '{}': {} instances, {} tests, test sets: train (killability){}", subject.name(), n,
-               tests.size(), [&] {
-                 std::string s;
-                 for (const auto& t : subject.test_sets()) s += ", " + t.name;
-                 return s;
-               }());
-
-  // Originals: outcomes, which training inputs each gets right, fingerprints.
-  std::vector<Outcomes> original(static_cast<size_t>(n));
-  std::vector<torch::Tensor> correct(static_cast<size_t>(n)), eval_pred(static_cast<size_t>(n));
-  std::vector<std::string> fingerprints(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    PredictionMemo memo{{training.images.data_ptr(), instances[i].predict(training.images)},
-                        {eval_set.images.data_ptr(), instances[i].predict(eval_set.images)}};
-    correct[i] = memo[training.images.data_ptr()].eq(training.labels);
-    eval_pred[i] = memo[eval_set.images.data_ptr()];
-    original[i] = evaluate(instances[i], tests, sets, memo);
-    fingerprints[i] = instances[i].fingerprint();
-  }
+  spdlog::info("subject '{}': {} instances, {} tests, test sets: {}; kills: {}, {}", subject.name(), n,
+               tests.size(), fmt::join(report.test_sets, ", "), report.kill_criterion, report.alternative);
 
   std::vector<MutantConfig> configs;
   for (const auto& m : subject.mutators()) {
@@ -135,9 +162,55 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
     for (int64_t c : subject.classes())
       for (int64_t k : clusters.for_class(c).cluster_ids()) configs.push_back({m, c, k});
   }
-  MutantCache cache((std::filesystem::path(subject.cache_dir()) / "mutants").string(), !flags().no_cache);
-  Progress progress(static_cast<int64_t>(configs.size()) * n);
+  std::vector<std::string> fingerprints(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) fingerprints[i] = instances[i].fingerprint();
+  const std::string training_hash = Hasher().tensor(training.images).tensor(training.labels).hex();
+  RunJournal journal(subject.cache_dir(),
+                     run_fingerprint(subject, fingerprints, tests, sets, configs, training_hash));
+  Progress progress(n + static_cast<int64_t>(configs.size()) * n);
 
+  // Originals: the same isolated evaluation as the mutants get.
+  std::vector<InstanceResult> original(static_cast<size_t>(n));
+  std::vector<std::vector<torch::Tensor>> original_pred(static_cast<size_t>(n));
+  std::vector<torch::Tensor> train_correct(static_cast<size_t>(n));
+  const double fixed_timeout = flags().timeout >= 0 ? flags().timeout : subject.test_timeout();
+  const double original_limit = fixed_timeout > 0 ? fixed_timeout : kOriginalTimeoutSeconds;
+  const std::vector<std::vector<double>> original_timeouts(tests.size(),
+                                                           std::vector<double>(sets.size(), original_limit));
+  for (int64_t i = 0; i < n; ++i) {
+    PredictionMemo memo;
+    original_pred[i] = predict_sets(instances[i], sets, memo);
+    train_correct[i] = original_pred[i][0].eq(training.labels);
+    if (auto j = journal.find(-1, i)) {
+      original[i] = InstanceResult::from_json(*j);
+      ++report.resumed;
+    } else {
+      original[i].outcomes = evaluate_isolated(instances[i], tests, sets, memo, original_timeouts);
+      for (size_t s = 0; s < sets.size(); ++s)
+        original[i].correct.push_back(correct_string(original_pred[i][s], *sets[s].data));
+      journal.record(-1, i, original[i].to_json());
+    }
+    for (size_t t = 0; t < tests.size(); ++t)
+      for (size_t s = 0; s < sets.size(); ++s) {
+        const Outcome& o = original[i].outcomes[t][s];
+        if (o.error || o.timeout)
+          report.errors.push_back("original instance " + std::to_string(i) + ": " + tests[t]->full_name() +
+                                  " on '" + sets[s].name + "': " + o.message);
+      }
+    progress.step("original instance " + std::to_string(i));
+  }
+
+  // Per (test, set): a mutant's body may take factor x the slowest original's time + floor.
+  std::vector<std::vector<double>> timeouts(tests.size(), std::vector<double>(sets.size()));
+  for (size_t t = 0; t < tests.size(); ++t)
+    for (size_t s = 0; s < sets.size(); ++s) {
+      double slowest = 0;
+      for (const auto& o : original) slowest = std::max(slowest, o.outcomes[t][s].seconds);
+      timeouts[t][s] = fixed_timeout > 0 ? fixed_timeout
+                                         : subject.timeout_factor() * slowest + subject.timeout_floor();
+    }
+
+  MutantCache cache((std::filesystem::path(subject.cache_dir()) / "mutants").string(), !flags().no_cache);
   for (size_t ci = 0; ci < configs.size(); ++ci) {
     const MutantConfig& cfg = configs[ci];
     MutantReport mr;
@@ -147,25 +220,33 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
     mr.cluster = cfg.cluster;
     mr.id = mr.operator_name + "-c" + std::to_string(cfg.cls) + "-k" + std::to_string(cfg.cluster) + "-" +
             Hasher().str(mr.options.dump()).hex().substr(0, 8);
-    std::vector<double> neg, pos, hneg, hpos, other, trivial_frac;
-    double size_neg = 0, size_pos = 0;
-    std::vector<Outcomes> mutant(static_cast<size_t>(n));
+    std::vector<InstanceResult> mutant(static_cast<size_t>(n));
     bool failed = false;
     for (int64_t i = 0; i < n && !failed; ++i) {
       const uint64_t seed = derive_seed(subject.seed(), static_cast<uint64_t>(
                                                             (cfg.cls + 1) * 1000003 + (cfg.cluster + 1) * 1009 + i));
+      if (auto j = journal.find(static_cast<int64_t>(ci), i)) {
+        mutant[i] = InstanceResult::from_json(*j);
+        ++report.resumed;
+        progress.step(mr.id + " instance " + std::to_string(i) + " (resumed)");
+        continue;
+      }
       try {
         InputSelection sel;
         MutantKey key;
         key.original_fingerprint = fingerprints[i];
         key.operator_name = mr.operator_name;
         key.options = mr.options;
+        key.algorithm_version = cfg.mutator->version();
         key.cls = cfg.cls;
         key.cluster = cfg.cluster;
+        key.heldout_fraction = subject.heldout();
+        key.other_classes_ratio = subject.other_ratio();
+        key.training_data = training_hash;
         key.seed = seed;
         if (cfg.cls >= 0) {
           const ClassClusters& cc = clusters.for_class(cfg.cls);
-          sel = select_inputs(correct[i], training.labels, cc, cfg.cluster, subject.heldout(),
+          sel = select_inputs(train_correct[i], training.labels, cc, cfg.cluster, subject.heldout(),
                               subject.other_ratio(), seed);
           key.members = cc.members(cfg.cluster);
           if (sel.neg.empty())
@@ -175,35 +256,31 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
                         "targeted mutant can be made");
         }
         const MutationInputs inputs = make_inputs(training, sel, cfg.cls, cfg.cluster, seed);
-        bool cached = false;
         nlohmann::json meta = {{"operator", mr.operator_name}, {"options", mr.options},
                                {"class", cfg.cls}, {"cluster", cfg.cluster}, {"instance", i},
                                {"i_neg", sel.neg.size()}, {"i_pos", sel.pos.size()}};
+        bool made = false;
         const Model m = cache.get_or_create(
-            key, [&] { return cfg.mutator->mutate(instances[i], inputs); }, meta, &cached);
-        // One inference per data set for everything below, the tests included.
-        const torch::Tensor train_pred = m.predict(training.images);
-        const torch::Tensor mut_eval_pred = m.predict(eval_set.images);
-        PredictionMemo memo{{training.images.data_ptr(), train_pred},
-                            {eval_set.images.data_ptr(), mut_eval_pred}};
-        if (cfg.cls >= 0) {
-          neg.push_back(mispredicted(train_pred, sel.neg, cfg.cls));
-          pos.push_back(mispredicted(train_pred, sel.pos, cfg.cls));
-          hneg.push_back(mispredicted(train_pred, sel.heldout_neg, cfg.cls));
-          hpos.push_back(mispredicted(train_pred, sel.heldout_pos, cfg.cls));
-          size_neg += static_cast<double>(sel.neg.size());
-          size_pos += static_cast<double>(sel.pos.size());
-        }
-        other.push_back(accuracy_on_other_classes(mut_eval_pred, eval_set, cfg.cls) -
-                        accuracy_on_other_classes(eval_pred[i], eval_set, cfg.cls));
-        // Triviality (DeepCrime): the mutant breaks >= 90% of the inputs the original gets right.
-        const torch::Tensor mut_correct = train_pred.eq(training.labels);
-        const double orig_ok = correct[i].sum().item<double>();
-        trivial_frac.push_back(orig_ok > 0
-                                   ? correct[i].logical_and(mut_correct.logical_not()).sum().item<double>() / orig_ok
-                                   : 0.0);
-        mutant[i] = evaluate_isolated(m, tests, sets, memo);
-        progress.step(mr.id + " instance " + std::to_string(i) + (cached ? " (cached)" : " (made)"));
+            key,
+            [&] {
+              made = true;
+              return cfg.mutator->mutate(instances[i], inputs);
+            },
+            meta, &mutant[i].cached);
+        // Model copies share tensors: a mutator that writes into the original's weights would
+        // silently turn every later comparison into mutant vs mutant.
+        if (made && instances[i].fingerprint() != fingerprints[i])
+          throw Error("mutator '" + mr.operator_name + "' changed original instance " + std::to_string(i) +
+                      " (its weights' fingerprint differs after mutate()); a mutator must clone() the "
+                      "original and change only the copy");
+        PredictionMemo memo;
+        const std::vector<torch::Tensor> pred = predict_sets(m, sets, memo);
+        mutant[i].targeting = measure_targeting(sel, cfg.cls, pred[0], train_correct[i], training,
+                                                pred[eval_index], original_pred[i][eval_index], eval_set);
+        mutant[i].outcomes = evaluate_isolated(m, tests, sets, memo, timeouts);
+        for (size_t s = 0; s < sets.size(); ++s) mutant[i].correct.push_back(correct_string(pred[s], *sets[s].data));
+        journal.record(static_cast<int64_t>(ci), i, mutant[i].to_json());
+        progress.step(mr.id + " instance " + std::to_string(i) + (mutant[i].cached ? " (cached)" : " (made)"));
       } catch (const std::exception& e) {
         report.errors.push_back(mr.id + ": " + e.what());
         spdlog::error("{}: {}", mr.id, e.what());
@@ -211,49 +288,44 @@ Report analyse(const std::string& subject_name, const std::vector<const Register
       }
     }
     if (failed) continue;
-    mr.i_neg = static_cast<int64_t>(std::llround(size_neg / static_cast<double>(n)));
-    mr.i_pos = static_cast<int64_t>(std::llround(size_pos / static_cast<double>(n)));
-    mr.misprediction_neg = mean_finite(neg);
-    mr.misprediction_pos = mean_finite(pos);
-    mr.heldout_misprediction_neg = mean_finite(hneg);
-    mr.heldout_misprediction_pos = mean_finite(hpos);
-    mr.other_classes_accuracy_change = mean_finite(other);
-    mr.trivial = mean_finite(trivial_frac) >= 0.9;
-    for (size_t t = 0; t < tests.size(); ++t) {
+    std::vector<InstanceTargeting> targeting;
+    for (const auto& r : mutant) targeting.push_back(r.targeting);
+    summarise_targeting(targeting, mr);
+    if (subject.kill_criterion() == KillCriterion::kPerInput) {
+      std::vector<const InstanceResult*> o, m;
+      for (int64_t i = 0; i < n; ++i) o.push_back(&original[i]), m.push_back(&mutant[i]);
       for (size_t s = 0; s < sets.size(); ++s) {
-        std::vector<const Outcome*> o, m;
+        Verdict v = decide_per_input(sets[s].name, count_correct(o, s), count_correct(m, s), n, kill);
         for (int64_t i = 0; i < n; ++i) {
-          o.push_back(&original[i][t][s]);
-          m.push_back(&mutant[i][t][s]);
+          v.original.push_back(share_correct(original[i].correct[s]));
+          v.mutant.push_back(share_correct(mutant[i].correct[s]));
         }
-        for (auto& v : decide(tests[t]->full_name(), sets[s].name, o, m, kill)) {
-          if (v.test_set == "train" && v.killed) mr.killable = true;
-          mr.verdicts.push_back(std::move(v));
-        }
+        mr.verdicts.push_back(std::move(v));
       }
+    } else {
+      for (size_t t = 0; t < tests.size(); ++t)
+        for (size_t s = 0; s < sets.size(); ++s) {
+          std::vector<const Outcome*> o, m;
+          for (int64_t i = 0; i < n; ++i) {
+            o.push_back(&original[i].outcomes[t][s]);
+            m.push_back(&mutant[i].outcomes[t][s]);
+          }
+          for (auto& v : decide(tests[t]->full_name(), sets[s].name, o, m, kill)) mr.verdicts.push_back(std::move(v));
+        }
     }
+    for (const auto& v : mr.verdicts)
+      if (v.test_set == "train" && v.killed) mr.killable = true;
     report.mutants.push_back(std::move(mr));
   }
 
-  // Scores per test set: killed / killable, killable = killed by the training data (DeepCrime).
-  report.passed = true;
-  for (const auto& s : subject.test_sets()) {
-    ScoreReport sr;
-    sr.test_set = s.name;
-    for (const auto& mr : report.mutants) {
-      if (!mr.killable) continue;
-      ++sr.killable;
-      for (const auto& v : mr.verdicts)
-        if (v.test_set == s.name && v.killed) {
-          ++sr.killed;
-          break;
-        }
-    }
-    sr.score = sr.killable ? static_cast<double>(sr.killed) / static_cast<double>(sr.killable) : std::nan("");
-    if (sr.killable && sr.score < report.threshold) report.passed = false;
-    report.scores.push_back(sr);
-  }
-  return report;
+  score(report, subject.test_sets());
+  Analysis a;
+  a.exit_code = gate_exit_code(report, subject.undecided_allowed() || flags().allow_undecided);
+  a.journal = journal.path();
+  a.report = std::move(report);
+  spdlog::info("mutation run of '{}' took {}", subject.name(),
+               format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  return a;
 }
 
 }  // namespace
@@ -264,7 +336,16 @@ int RunMutationAnalysis() {
   const std::string filter = GTEST_FLAG_GET(filter);
   int exit_code = 0;
   int analysed = 0;
+  std::vector<std::string> report_errors_after_run;
   const auto& subjects = registered_subjects();
+  // Reporters are checked before anything runs: a typo must not cost a whole run.
+  std::vector<std::unique_ptr<Reporter>> reporters;
+  try {
+    reporters = ReporterRegistry::global().create_list(flags().reporters);
+  } catch (const std::exception& e) {
+    std::cerr << "mutagen: error: --mutagen_reporters: " << e.what() << "\n";
+    return 2;
+  }
   for (const auto& [name, factory] : subjects) {
     if (!flags().subject.empty() && name != flags().subject) continue;
     std::vector<const RegisteredTest*> tests;
@@ -273,17 +354,40 @@ int RunMutationAnalysis() {
     if (tests.empty()) continue;
     ++analysed;
     try {
-      Report report = analyse(name, tests);
-      print_console_report(report, std::cout);
+      Analysis a = analyse(name, tests);
+      const Report& report = a.report;
       std::string path = flags().report;
       if (subjects.size() > 1) {
         const std::filesystem::path p(path);
         path = (p.parent_path() / (p.stem().string() + "-" + name + p.extension().string())).string();
       }
+      std::string dir = flags().report_dir;
+      if (dir.empty()) dir = std::filesystem::path(path).parent_path().string();
+      if (dir.empty()) dir = ".";
+      // report.json always (the journal's replacement and what `mutagen report` re-renders).
       write_json_report(report, path);
       spdlog::info("report written to {}", path);
-      if (!report.errors.empty()) exit_code = std::max(exit_code, 2);
-      else if (!report.passed) exit_code = std::max(exit_code, 1);
+      for (const auto& r : reporters) {
+        if (r->name() == "json") continue;
+        if (r->name() == "console") {
+          print_console_report(report, std::cout);
+          continue;
+        }
+        try {
+          r->write(report, dir);
+          spdlog::info("{} report written to {}", r->name(), dir);
+        } catch (const std::exception& e) {
+          report_errors_after_run.push_back(r->name() + " reporter: " + e.what());
+        }
+      }
+      std::error_code ec;
+      std::filesystem::remove(a.journal, ec);  // complete: a rerun starts afresh
+      exit_code = std::max(exit_code, a.exit_code);
+      for (const auto& e : report_errors_after_run) {
+        std::cerr << "mutagen: error: " << e << "\n";
+        exit_code = 2;
+      }
+      report_errors_after_run.clear();
     } catch (const std::exception& e) {
       std::cerr << "mutagen: error: subject '" << name << "': " << e.what() << "\n";
       exit_code = 2;

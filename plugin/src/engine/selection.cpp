@@ -34,8 +34,13 @@ InputSelection select_inputs(const torch::Tensor& correct, const torch::Tensor& 
   Rng rng(seed);
   split_heldout(correct_only(clusters.members(cluster), correct_cpu), heldout_fraction, rng,
                 s.heldout_neg, s.neg);
-  split_heldout(correct_only(clusters.non_members(cluster), correct_cpu), heldout_fraction, rng,
-                s.heldout_pos, s.pos);
+  // I_pos is the whole rest of the class: the other clusters AND the noise (HDBSCAN can leave half
+  // a class unclustered; left out, nothing would protect those inputs and the held-out figures
+  // would not show what the mutant breaks there).
+  std::vector<int64_t> rest;
+  for (size_t k = 0; k < clusters.samples.size(); ++k)
+    if (clusters.labels[k] != cluster) rest.push_back(clusters.samples[k]);
+  split_heldout(correct_only(rest, correct_cpu), heldout_fraction, rng, s.heldout_pos, s.pos);
   // Pool of other-class inputs the instance gets right.
   const torch::Tensor labels_cpu = labels.to(torch::kCPU).contiguous();
   const auto lab = labels_cpu.accessor<int64_t, 1>();

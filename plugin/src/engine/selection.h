@@ -1,6 +1,7 @@
 #pragma once
 // Inputs of a mutant (SPEC 2.2), per original instance: I_neg = the cluster's members the instance
-// classifies correctly, I_pos = the correctly classified members of the class's other clusters; a
+// classifies correctly, I_pos = the correctly classified rest of the class (its other clusters and
+// its noise, the samples in no cluster); a
 // seeded fraction of each is held out (never used to make the mutant) to measure generalisation.
 #include <cstdint>
 #include <vector>

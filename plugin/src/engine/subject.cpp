@@ -1,6 +1,8 @@
 #include "mutagen/subject.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 
 #include "mutagen/error.h"
 #include "mutagen/mutators/mutator.h"
@@ -64,6 +66,14 @@ Subject& Subject::mutator(std::shared_ptr<Mutator> mutator) {
 }
 
 namespace {
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+std::string alternative_name(Alternative a) {
+  return a == Alternative::kTwoSided ? "two-sided" : (a == Alternative::kGreater ? "one-sided" : "less");
+}
 double in_range(const std::string& subject, const char* what, double v, double lo, double hi) {
   if (!(v >= lo && v <= hi))
     throw Error("subject '" + subject + "': " + what + " must be in [" + std::to_string(lo) + ", " +
@@ -87,6 +97,41 @@ Subject& Subject::alpha(double a) {
 Subject& Subject::effect_size(double d) {
   effect_size_ = in_range(name_, "effect_size", d, 0.0, 100.0);
   return *this;
+}
+Subject& Subject::alternative(Alternative a) {
+  alternative_ = a;
+  return *this;
+}
+Subject& Subject::kill_criterion(KillCriterion c) {
+  criterion_ = c;
+  return *this;
+}
+Subject& Subject::power_effect_size(double d) {
+  power_effect_ = in_range(name_, "power_effect_size", d, 0.0, 100.0);
+  return *this;
+}
+Subject& Subject::allow_undecided(bool allow) {
+  allow_undecided_ = allow;
+  return *this;
+}
+Subject& Subject::test_timeout(double seconds) {
+  timeout_ = in_range(name_, "test_timeout (seconds, 0 = automatic)", seconds, 0.0, 1e6);
+  return *this;
+}
+Subject& Subject::timeout_factor(double factor) {
+  timeout_factor_ = in_range(name_, "timeout_factor", factor, 1.0, 1e4);
+  return *this;
+}
+Subject& Subject::timeout_floor(double seconds) {
+  timeout_floor_ = in_range(name_, "timeout_floor (seconds)", seconds, 0.001, 1e6);
+  return *this;
+}
+KillOptions Subject::kill_options() const {
+  return KillOptions()
+      .alpha(alpha_)
+      .effect_size(effect_size_)
+      .power_effect_size(power_effect_)
+      .wilcoxon(WilcoxonOptions().alternative(alternative_));
 }
 Subject& Subject::min_score(double s) {
   min_score_ = in_range(name_, "min_score", s, 0.0, 1.0);
@@ -120,9 +165,21 @@ void Subject::validate() const {
   if (training_.size() == 0) throw Error(who + ": no training data (.training_data(...))");
   if (test_sets_.empty()) throw Error(who + ": no test set (.test_set(name, data))");
   const auto& models = resolved_instances();
-  if (models.size() < 2)
-    throw Error(who + ": " + std::to_string(models.size()) +
-                " original instance(s); at least 2 are needed for paired statistics (20 in the thesis)");
+  // A subject that can never reach p < alpha would report "nothing killable" and pass on nothing.
+  // Smallest exact p with n instances: all signs alike (signed-rank), or one input right on every
+  // original and wrong on every mutant (per-input Fisher).
+  auto smallest_p = [&](int64_t n) {
+    if (criterion_ == KillCriterion::kPerInput) return fisher_exact(n, 0, 0, n, alternative_);
+    return std::ldexp(1.0, static_cast<int>(alternative_ == Alternative::kTwoSided ? 1 - n : -n));
+  };
+  int64_t needed = 2;
+  while (needed < 64 && !(smallest_p(needed) < alpha_ * (1 - 1e-9))) ++needed;
+  if (static_cast<int64_t>(models.size()) < needed)
+    throw Error(who + ": " + std::to_string(models.size()) + " original instance(s) cannot kill any mutant at alpha " +
+                format_number(alpha_) + " (" + alternative_name(alternative_) +
+                "): the smallest possible exact p-value is " +
+                format_number(smallest_p(static_cast<int64_t>(models.size()))) + "; at least " +
+                std::to_string(needed) + " instances are needed (the thesis used 20)");
   if (classes_.empty()) throw Error(who + ": no target classes (.target_classes({...}))");
   if (mutators_.empty()) throw Error(who + ": no mutators (.mutator(\"tmr\", ...))");
   const auto& clusters = resolved_clusters();

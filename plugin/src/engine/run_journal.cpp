@@ -1,0 +1,85 @@
+#include "run_journal.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "mutagen/error.h"
+
+namespace fs = std::filesystem;
+
+namespace mutagen::internal {
+
+RunJournal::RunJournal(const std::string& cache_dir, const std::string& fingerprint)
+    : path_((fs::path(cache_dir) / "runs" / (fingerprint + ".jsonl")).string()) {
+  std::ifstream in(path_);
+  if (!in) return;
+  std::string line;
+  int64_t lineno = 0, skipped = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      entries_[{j.at("config").get<int64_t>(), j.at("instance").get<int64_t>()}] = j.at("result");
+    } catch (const std::exception&) {
+      ++skipped;  // the line being written when the run was stopped
+    }
+  }
+  loaded_ = entries_.size();
+  if (loaded_ > 0)
+    spdlog::info("resuming an interrupted run: {} results from {}{}", loaded_, path_,
+                 skipped ? " (" + std::to_string(skipped) + " unreadable line(s) ignored)" : "");
+}
+
+std::optional<nlohmann::json> RunJournal::find(int64_t config, int64_t instance) const {
+  auto it = entries_.find({config, instance});
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void RunJournal::record(int64_t config, int64_t instance, const nlohmann::json& result) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path_).parent_path(), ec);
+  const std::string line =
+      nlohmann::json{{"config", config}, {"instance", instance}, {"result", result}}.dump() + "\n";
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    spdlog::warn("run journal: cannot open '{}' ({}); an interrupted run will start afresh", path_,
+                 std::strerror(errno));
+    return;
+  }
+  // One write() per line: appends of whole lines never interleave with a half line of our own.
+  size_t off = 0;
+  while (off < line.size()) {
+    const ssize_t w = ::write(fd, line.data() + off, line.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    off += static_cast<size_t>(w);
+  }
+  ::fdatasync(fd);
+  ::close(fd);
+  entries_[{config, instance}] = result;
+}
+
+void RunJournal::remove() {
+  std::error_code ec;
+  fs::remove(path_, ec);
+}
+
+std::string executable_identity() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "unknown";
+  struct stat st {};
+  if (::stat(exe.c_str(), &st) != 0) return exe.string();
+  return exe.string() + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+         "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace mutagen::internal

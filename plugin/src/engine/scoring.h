@@ -1,0 +1,18 @@
+#pragma once
+// Mutation scores and the CI gate. A mutant is killable when the tests on the training data kill it
+// (DeepCrime); a test set's score is killed / killable. A run where nothing is killable cannot decide
+// anything: it is "undecided" and fails the gate (exit 2) unless the subject allows it.
+#include <vector>
+
+#include "mutagen/reporters/report.h"
+#include "mutagen/subject.h"
+
+namespace mutagen::internal {
+
+// Fills report.scores, report.decided / undecided_reason and report.passed from report.mutants.
+void score(Report& report, const std::vector<NamedTestSet>& test_sets);
+
+// 2 on errors or an undecided run (unless allowed), 1 below the threshold, else 0.
+int gate_exit_code(const Report& report, bool allow_undecided);
+
+}  // namespace mutagen::internal

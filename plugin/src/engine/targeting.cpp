@@ -1,0 +1,131 @@
+#include "targeting.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mutagen::internal {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Fraction of `positions` whose prediction (from `pred`, over the whole data set) is not `cls`.
+double mispredicted(const torch::Tensor& pred, const std::vector<int64_t>& positions, int64_t cls) {
+  if (positions.empty()) return kNaN;
+  const torch::Tensor idx = torch::tensor(positions, torch::kLong);
+  return pred.index_select(0, idx).ne(cls).to(torch::kDouble).mean().item<double>();
+}
+
+// Accuracy per class (NaN where the class is absent).
+std::vector<double> per_class_accuracy(const torch::Tensor& pred, const Dataset& data) {
+  std::vector<double> acc(static_cast<size_t>(std::max<int64_t>(data.num_classes, 0)), kNaN);
+  const torch::Tensor correct = pred.eq(data.labels).to(torch::kDouble);
+  for (int64_t c = 0; c < data.num_classes; ++c) {
+    const torch::Tensor mask = data.labels.eq(c);
+    const int64_t n = mask.sum().item<int64_t>();
+    if (n > 0) acc[static_cast<size_t>(c)] = correct.masked_select(mask).sum().item<double>() / n;
+  }
+  return acc;
+}
+
+double mean_finite(const std::vector<double>& v) {
+  double s = 0;
+  int64_t n = 0;
+  for (double x : v)
+    if (std::isfinite(x)) s += x, ++n;
+  return n ? s / static_cast<double>(n) : kNaN;
+}
+
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+double number_from(const nlohmann::json& j) { return j.is_null() ? kNaN : j.get<double>(); }
+}  // namespace
+
+InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls,
+                                    const torch::Tensor& train_pred,
+                                    const torch::Tensor& original_train_correct,
+                                    const Dataset& training, const torch::Tensor& eval_pred,
+                                    const torch::Tensor& original_eval_pred, const Dataset& eval_set) {
+  InstanceTargeting t;
+  if (cls >= 0) {
+    t.neg = mispredicted(train_pred, selection.neg, cls);
+    t.pos = mispredicted(train_pred, selection.pos, cls);
+    t.heldout_neg = mispredicted(train_pred, selection.heldout_neg, cls);
+    t.heldout_pos = mispredicted(train_pred, selection.heldout_pos, cls);
+    t.size_neg = static_cast<double>(selection.neg.size());
+    t.size_pos = static_cast<double>(selection.pos.size());
+  }
+  const std::vector<double> mutant = per_class_accuracy(eval_pred, eval_set);
+  const std::vector<double> original = per_class_accuracy(original_eval_pred, eval_set);
+  t.class_change.assign(mutant.size(), kNaN);
+  for (size_t c = 0; c < mutant.size(); ++c)
+    if (static_cast<int64_t>(c) != cls) t.class_change[c] = mutant[c] - original[c];
+  // Triviality (DeepCrime): the share of the inputs the original gets right that the mutant breaks.
+  const torch::Tensor mutant_correct = train_pred.eq(training.labels);
+  const double right = original_train_correct.sum().item<double>();
+  t.broken_fraction =
+      right > 0 ? original_train_correct.logical_and(mutant_correct.logical_not()).sum().item<double>() / right
+                : 0.0;
+  return t;
+}
+
+void summarise_targeting(const std::vector<InstanceTargeting>& instances, MutantReport& report) {
+  std::vector<double> neg, pos, hneg, hpos, broken, size_neg, size_pos;
+  size_t classes = 0;
+  for (const auto& t : instances) {
+    neg.push_back(t.neg);
+    pos.push_back(t.pos);
+    hneg.push_back(t.heldout_neg);
+    hpos.push_back(t.heldout_pos);
+    size_neg.push_back(t.size_neg);
+    size_pos.push_back(t.size_pos);
+    broken.push_back(t.broken_fraction);
+    classes = std::max(classes, t.class_change.size());
+  }
+  report.i_neg = instances.empty() ? 0 : static_cast<int64_t>(std::llround(mean_finite(size_neg)));
+  report.i_pos = instances.empty() ? 0 : static_cast<int64_t>(std::llround(mean_finite(size_pos)));
+  report.misprediction_neg = mean_finite(neg);
+  report.misprediction_pos = mean_finite(pos);
+  report.heldout_misprediction_neg = mean_finite(hneg);
+  report.heldout_misprediction_pos = mean_finite(hpos);
+  report.trivial = mean_finite(broken) >= 0.9;
+  // Per other class, the mean change over instances; the report's figure is their mean, with the
+  // worst class beside it.
+  std::vector<double> per_class;
+  report.other_classes_worst_change = kNaN;
+  report.other_classes_worst_class = -1;
+  for (size_t c = 0; c < classes; ++c) {
+    std::vector<double> v;
+    for (const auto& t : instances) v.push_back(c < t.class_change.size() ? t.class_change[c] : kNaN);
+    const double m = mean_finite(v);
+    if (!std::isfinite(m)) continue;
+    per_class.push_back(m);
+    if (report.other_classes_worst_class < 0 || m < report.other_classes_worst_change) {
+      report.other_classes_worst_change = m;
+      report.other_classes_worst_class = static_cast<int64_t>(c);
+    }
+  }
+  report.other_classes_accuracy_change = mean_finite(per_class);
+}
+
+nlohmann::json InstanceTargeting::to_json() const {
+  nlohmann::json changes = nlohmann::json::array();
+  for (double c : class_change) changes.push_back(number(c));
+  return {{"neg", number(neg)},           {"pos", number(pos)},
+          {"heldout_neg", number(heldout_neg)}, {"heldout_pos", number(heldout_pos)},
+          {"size_neg", size_neg},         {"size_pos", size_pos},
+          {"class_change", changes},      {"broken_fraction", broken_fraction}};
+}
+
+InstanceTargeting InstanceTargeting::from_json(const nlohmann::json& j) {
+  InstanceTargeting t;
+  t.neg = number_from(j.at("neg"));
+  t.pos = number_from(j.at("pos"));
+  t.heldout_neg = number_from(j.at("heldout_neg"));
+  t.heldout_pos = number_from(j.at("heldout_pos"));
+  t.size_neg = j.at("size_neg");
+  t.size_pos = j.at("size_pos");
+  for (const auto& c : j.at("class_change")) t.class_change.push_back(number_from(c));
+  t.broken_fraction = j.at("broken_fraction");
+  return t;
+}
+
+}  // namespace mutagen::internal

@@ -1,0 +1,40 @@
+#pragma once
+// How well one mutant instance hits its target (SPEC 2.2): misprediction on I_neg / I_pos and their
+// held-out parts, the accuracy change on every other class, triviality (DeepCrime); and their means
+// over a configuration's instances for the report.
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "mutagen/dataset.h"
+#include "mutagen/reporters/report.h"
+#include "selection.h"
+
+namespace mutagen::internal {
+
+struct InstanceTargeting {
+  double neg = NAN, pos = NAN, heldout_neg = NAN, heldout_pos = NAN;  // fraction mispredicted
+  double size_neg = 0, size_pos = 0;
+  // Per class (index = class) accuracy change mutant - original on the evaluation set; NaN for the
+  // target class and for classes absent from the set.
+  std::vector<double> class_change;
+  double broken_fraction = 0;  // of the training inputs the original gets right, share it breaks
+
+  nlohmann::json to_json() const;
+  static InstanceTargeting from_json(const nlohmann::json& j);
+};
+
+// `train_pred` / `eval_pred`: the mutant's predictions; `original_*`: the original's.
+InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls,
+                                    const torch::Tensor& train_pred,
+                                    const torch::Tensor& original_train_correct,
+                                    const Dataset& training, const torch::Tensor& eval_pred,
+                                    const torch::Tensor& original_eval_pred, const Dataset& eval_set);
+
+// Means over the instances into the report's fields (sizes rounded; the worst other class is the one
+// with the lowest mean change).
+void summarise_targeting(const std::vector<InstanceTargeting>& instances, MutantReport& report);
+
+}  // namespace mutagen::internal
