@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "mutagen/error.h"
@@ -22,7 +23,17 @@ std::string temp_path_for(const std::string& path) {
     fs::create_directories(p.parent_path(), ec);
     if (ec) throw Error("cannot create folder '" + p.parent_path().string() + "': " + ec.message());
   }
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  // Unique across hosts sharing a file system (host name, pid, a counter and a random tag): two
+  // processes never write the same temp file.
+  static const std::string tag = [] {
+    char host[256] = {0};
+    if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
+    std::random_device rd;
+    char buf[320];
+    std::snprintf(buf, sizeof buf, "%s.%ld.%08x", host, static_cast<long>(::getpid()), rd());
+    return std::string(buf);
+  }();
+  return path + ".tmp." + tag + "." + std::to_string(counter++);
 }
 
 void commit_temp(const std::string& tmp, const std::string& path) {

@@ -4,6 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "mutagen/error.h"
@@ -17,7 +22,44 @@ namespace mutagen {
 namespace {
 
 constexpr const char* kFormat = "mutagen-mutant";
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;
+
+std::string file_checksum(const std::string& path) {
+  const std::string bytes = read_file(path);
+  return Hasher().u64(bytes.size()).bytes(bytes.data(), bytes.size()).hex();
+}
+
+// An exclusive POSIX record lock on <dir>/<key>.lock for the lifetime of the object (fcntl locks
+// also work across hosts on NFS). Released when the process dies, so a killed run never leaves a
+// stale lock behind.
+class KeyLock {
+ public:
+  explicit KeyLock(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      spdlog::warn("mutant cache: cannot open lock file '{}' ({}); going on without a lock", path,
+                   std::strerror(errno));
+      return;
+    }
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    while (::fcntl(fd_, F_SETLKW, &fl) != 0) {
+      if (errno == EINTR) continue;
+      spdlog::warn("mutant cache: cannot lock '{}' ({}); going on without a lock", path,
+                   std::strerror(errno));
+      break;
+    }
+  }
+  ~KeyLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  KeyLock(const KeyLock&) = delete;
+  KeyLock& operator=(const KeyLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 std::string model_path(const std::string& dir, const std::string& hex) {
   return (fs::path(dir) / (hex + ".pt")).string();
@@ -30,10 +72,14 @@ std::string meta_path(const std::string& dir, const std::string& hex) {
 
 std::string MutantKey::hex() const {
   Hasher h;
-  h.str("mutagen-mutant-key-v1");
+  h.str("mutagen-mutant-key-v2");
   h.str(original_fingerprint);
   h.str(operator_name);
   h.str(options.dump());  // objects are key-sorted, so equal options dump equally
+  h.str(algorithm_version);
+  h.f64(heldout_fraction);
+  h.f64(other_classes_ratio);
+  h.str(training_data);
   h.u64(static_cast<uint64_t>(cls));
   h.u64(static_cast<uint64_t>(cluster));
   h.u64(members.size());
@@ -57,6 +103,11 @@ std::optional<Model> MutantCache::find(const MutantKey& key) const {
     if (!j.is_object() || j.value("format", "") != kFormat || j.value("key", "") != hex) {
       throw Error("'" + meta + "' is not a mutagen mutant entry for key " + hex);
     }
+    const std::string expected = j.value("checksum", "");
+    const std::string actual = file_checksum(model_path(dir_, hex));
+    if (expected != actual)
+      throw Error("'" + model_path(dir_, hex) + "' is corrupted or truncated (checksum " + actual +
+                  ", expected " + expected + ")");
     Model m = Model::load(model_path(dir_, hex));
     if (!m.valid()) throw Error("'" + model_path(dir_, hex) + "' holds no model");
     return m;
@@ -78,9 +129,14 @@ void MutantCache::store(const MutantKey& key, const Model& mutant,
   nlohmann::json j = {{"format", kFormat},
                       {"version", kVersion},
                       {"key", hex},
+                      {"checksum", file_checksum(model_path(dir_, hex))},
                       {"original", key.original_fingerprint},
                       {"operator", key.operator_name},
                       {"options", key.options},
+                      {"algorithm_version", key.algorithm_version},
+                      {"heldout_fraction", key.heldout_fraction},
+                      {"other_classes_ratio", key.other_classes_ratio},
+                      {"training_data", key.training_data},
                       {"class", key.cls},
                       {"cluster", key.cluster},
                       {"members", key.members.size()},
@@ -91,6 +147,14 @@ void MutantCache::store(const MutantKey& key, const Model& mutant,
 
 Model MutantCache::get_or_create(const MutantKey& key, const std::function<Model()>& make,
                                  const nlohmann::json& metadata, bool* was_cached) const {
+  if (std::optional<Model> hit = find(key)) {  // the common case needs no lock
+    if (was_cached) *was_cached = true;
+    return *hit;
+  }
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  // Another process may be making this mutant: wait for it, then look again.
+  const KeyLock lock((fs::path(dir_) / (key.hex() + ".lock")).string());
   if (std::optional<Model> hit = find(key)) {
     if (was_cached) *was_cached = true;
     return *hit;

@@ -7,6 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mutagen/error.h"
 #include "mutagen/io.h"
@@ -28,6 +32,10 @@ MutantKey base_key() {
   k.cls = 7;
   k.cluster = 1;
   k.members = {3, 14, 15, 92};
+  k.algorithm_version = "tmr-2";
+  k.heldout_fraction = 0.25;
+  k.other_classes_ratio = 1.0;
+  k.training_data = "fedcba98765432100123456789abcdef";
   k.seed = 42;
   return k;
 }
@@ -56,7 +64,7 @@ TEST(MutantKey, HexIsStableAndChangesWithEveryField) {
   reordered.options["epochs"] = 5;
   EXPECT_EQ(reordered.hex(), k.hex());
 
-  std::vector<MutantKey> changed(9, base_key());
+  std::vector<MutantKey> changed(14, base_key());
   changed[0].original_fingerprint = "ffff456789abcdef0123456789abcdef";
   changed[1].operator_name = "tmr2";
   changed[2].options["epochs"] = 6;
@@ -66,6 +74,11 @@ TEST(MutantKey, HexIsStableAndChangesWithEveryField) {
   changed[6].members = {3, 14, 15};
   changed[7].seed = 43;
   changed[8].options = nlohmann::json::object();
+  changed[9].algorithm_version = "tmr-3";
+  changed[10].heldout_fraction = 0.5;
+  changed[11].other_classes_ratio = 2.0;
+  changed[12].training_data = "another training set";
+  changed[13].heldout_fraction = 0.25 + 1e-9;
   std::set<std::string> all{k.hex()};
   for (const auto& c : changed) {
     EXPECT_NE(c.hex(), k.hex());
@@ -143,6 +156,65 @@ TEST(MutantCache, CorruptEntriesAreMissesAndOthersSurvive) {
   EXPECT_FALSE(cached);
   EXPECT_TRUE(cache.find(k1).has_value());
   EXPECT_EQ(r.fingerprint(), m.fingerprint());
+}
+
+// A model file cut short or with one byte flipped still parses often enough; the checksum catches it.
+TEST(MutantCache, TruncatedOrFlippedModelFilesAreDetectedAndRegenerated) {
+  const std::string dir = mutagen::testing_support::temp_dir("cache");
+  MutantCache cache(dir);
+  const Model m = Model::create("mnist_small", 1);
+  MutantKey cut = base_key(), flipped = base_key();
+  flipped.seed = 5;
+  cache.store(cut, m, {});
+  cache.store(flipped, m, {});
+  const std::string cut_pt = dir + "/" + cut.hex() + ".pt";
+  std::string bytes = mutagen::read_file(cut_pt);
+  overwrite(cut_pt, bytes.substr(0, bytes.size() - 1));
+  const std::string flipped_pt = dir + "/" + flipped.hex() + ".pt";
+  bytes = mutagen::read_file(flipped_pt);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+  overwrite(flipped_pt, bytes);
+  EXPECT_FALSE(cache.find(cut).has_value());
+  EXPECT_FALSE(cache.find(flipped).has_value());
+  bool cached = true;
+  const Model again = cache.get_or_create(cut, [&] { return m.clone(); }, {}, &cached);
+  EXPECT_FALSE(cached);
+  ASSERT_TRUE(cache.find(cut).has_value());
+  EXPECT_EQ(cache.find(cut)->fingerprint(), m.fingerprint());
+}
+
+// Two processes on one folder at the same time: one makes the mutant, the other waits and reuses it.
+TEST(MutantCache, TwoProcessesSharingTheFolderMakeTheMutantOnce) {
+  const std::string dir = mutagen::testing_support::temp_dir("cache");
+  const std::string log = dir + "/made.log";
+  const MutantKey key = base_key();
+  auto worker = [&] {
+    MutantCache cache(dir + "/mutants");
+    bool cached = false;
+    const Model m = cache.get_or_create(
+        key,
+        [&] {
+          std::ofstream(log, std::ios::app) << "made\n";
+          std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+          return Model::create("mnist_small", 4);
+        },
+        {}, &cached);
+    return m.fingerprint();
+  };
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string fp = worker();
+    ::_exit(fp == Model::create("mnist_small", 4).fingerprint() ? 0 : 1);
+  }
+  const std::string fp = worker();
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(fp, Model::create("mnist_small", 4).fingerprint());
+  EXPECT_EQ(mutagen::read_file(log), "made\n");
 }
 
 TEST(MutantCache, GetOrCreateMakesOnce) {

@@ -1,7 +1,11 @@
 #pragma once
 // Mutants are made when first needed and kept on disk: <dir>/<key>.pt (the model) and <key>.json (what
-// made it). The key hashes the original instance, the operator and its options, the class, the
-// cluster's members and the seed, so any change to one of those makes a new mutant.
+// made it, with a checksum of the .pt file). The key hashes everything that makes the mutant: the
+// original instance, the operator, its options and algorithm version, the class, the cluster's
+// members, the held-out fraction, the other-classes ratio, the training data and the seed; changing
+// any one makes a new mutant. A corrupted or truncated entry is reported and regenerated. Processes
+// sharing the folder (also on several hosts) take a lock per key, so none makes a mutant another is
+// making, and none sees a half-written file.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -18,9 +22,13 @@ struct MutantKey {
   std::string original_fingerprint;  // Model::fingerprint() of the original instance
   std::string operator_name;
   nlohmann::json options = nlohmann::json::object();
+  std::string algorithm_version;  // Mutator::version()
   int64_t cls = 0;
   int64_t cluster = 0;
   std::vector<int64_t> members;  // the cluster's members (data set positions)
+  double heldout_fraction = 0;
+  double other_classes_ratio = 0;
+  std::string training_data;  // hash of the training data the mutator's inputs are taken from
   uint64_t seed = 0;
 
   std::string hex() const;

@@ -18,7 +18,7 @@ struct MutationInputs {
   int64_t target_class = 0;
   int64_t cluster = 0;
   Dataset neg;    // I_neg: members of the cluster the original classifies correctly (held-out removed)
-  Dataset pos;    // I_pos: correctly classified members of the class's other clusters (held-out removed)
+  Dataset pos;    // I_pos: correctly classified rest of the class: other clusters and noise (held-out removed)
   Dataset other;  // correctly classified inputs of the other classes, a seeded sample
   uint64_t seed = 0;
 };
@@ -30,6 +30,9 @@ class Mutator {
   virtual std::string name() const = 0;
   // Everything that changes the mutant; part of the cache key and of the report.
   virtual nlohmann::json options() const = 0;
+  // Version of the algorithm: part of the mutant cache key, so that a changed algorithm never reuses
+  // mutants made by the old one. Bump it whenever mutate() would make a different mutant.
+  virtual std::string version() const { return "1"; }
   // False for untargeted baselines (their mutants do not depend on the cluster).
   virtual bool targeted() const { return true; }
   // Returns a new model; must not modify `original`. Deterministic given inputs.seed.

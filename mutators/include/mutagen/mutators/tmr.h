@@ -43,6 +43,7 @@ class TmrMutator : public Mutator {
  public:
   explicit TmrMutator(TmrOptions options = {}) : options_(std::move(options)) {}
   std::string name() const override { return "tmr"; }
+  std::string version() const override { return "tmr-2"; }
   nlohmann::json options() const override { return options_.to_json(); }
   Model mutate(const Model& original, const MutationInputs& inputs) const override;
   const TmrOptions& tmr_options() const { return options_; }
