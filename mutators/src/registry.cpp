@@ -10,8 +10,8 @@
 #include <mutex>
 
 #include "mutagen/error.h"
-#include "mutagen/mutators/mutator.h"
-#include "mutagen/mutators/tmr.h"
+#include "mutagen/mutators/registry.h"
+#include "options_reader.h"
 
 namespace mutagen {
 
@@ -45,20 +45,11 @@ void check_name(const std::string& name) {
   }
 }
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "(none)" : out;
-}
-
-void register_builtin_mutators(MutatorRegistry& registry) {
-  registry.add(
-      "tmr",
-      [](const nlohmann::json& options) -> std::unique_ptr<Mutator> {
-        return std::make_unique<TmrMutator>(TmrOptions::from_json(options));
-      },
-      "Targeted Misbehavior Retraining: fine-tunes a copy so that it mispredicts one cluster of a "
-      "class (its second most probable label) while keeping its behaviour elsewhere");
+// Mutators, then groups marked as such: what an "unknown mutator" error lists.
+std::vector<std::string> known_names(const MutatorRegistry& r) {
+  std::vector<std::string> out = r.names();
+  for (const auto& g : r.group_names()) out.push_back(g + " (group)");
+  return out;
 }
 
 }  // namespace
@@ -68,7 +59,7 @@ MutatorRegistry& MutatorRegistry::global() {
   // initialisers), thread-safe since C++11, no reliance on static-initialisation order.
   static MutatorRegistry* registry = [] {
     auto* r = new MutatorRegistry();  // never destroyed: usable during static destruction too
-    register_builtin_mutators(*r);
+    internal::register_builtin_mutators(*r);
     return r;
   }();
   return *registry;
@@ -92,6 +83,54 @@ void MutatorRegistry::add(const std::string& name, MutatorFactory factory,
   entries_.insert(it, {name, Entry{std::move(factory), description}});
 }
 
+void MutatorRegistry::add_group(const std::string& name, std::vector<std::string> members,
+                                const std::string& description) {
+  check_name(name);
+  if (members.empty()) throw Error("mutator group '" + name + "' has no members");
+  for (const auto& m : members) {
+    if (!contains(m)) {
+      throw Error("mutator group '" + name + "': member '" + m + "' is not a registered mutator");
+    }
+  }
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  for (const auto& e : entries_) {
+    if (e.first == name) throw Error("mutator group '" + name + "': a mutator has that name");
+  }
+  for (auto& g : groups_) {
+    if (g.first == name) {
+      g.second = Group{std::move(members), description};
+      return;
+    }
+  }
+  groups_.push_back({name, Group{std::move(members), description}});
+}
+
+bool MutatorRegistry::is_group(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  return std::any_of(groups_.begin(), groups_.end(),
+                     [&](const auto& g) { return g.first == name; });
+}
+
+std::vector<std::string> MutatorRegistry::expand(const std::string& name) const {
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex());
+    for (const auto& g : groups_) {
+      if (g.first == name) return g.second.members;
+    }
+  }
+  if (contains(name)) return {name};
+  throw Error("unknown mutator '" + name + "'; known mutators: " +
+              internal::join_names(known_names(*this)));
+}
+
+std::vector<std::string> MutatorRegistry::group_names() const {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  std::vector<std::string> out;
+  for (const auto& g : groups_) out.push_back(g.first);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 bool MutatorRegistry::contains(const std::string& name) const {
   std::lock_guard<std::mutex> lock(registry_mutex());
   return std::any_of(entries_.begin(), entries_.end(),
@@ -108,7 +147,7 @@ std::unique_ptr<Mutator> MutatorRegistry::create(const std::string& name,
     }
   }
   if (!factory) {
-    throw Error("unknown mutator '" + name + "'; known mutators: " + join(names()));
+    throw Error("unknown mutator '" + name + "'; known mutators: " + internal::join_names(known_names(*this)));
   }
   if (!options.is_object() && !options.is_null()) {
     throw Error("mutator '" + name + "': options must be a JSON object, got " +
@@ -141,8 +180,11 @@ std::string MutatorRegistry::description(const std::string& name) const {
     for (const auto& e : entries_) {
       if (e.first == name) return e.second.description;
     }
+    for (const auto& g : groups_) {
+      if (g.first == name) return g.second.description;
+    }
   }
-  throw Error("unknown mutator '" + name + "'; known mutators: " + join(names()));
+  throw Error("unknown mutator '" + name + "'; known mutators: " + internal::join_names(known_names(*this)));
 }
 
 namespace internal {

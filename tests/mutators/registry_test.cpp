@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "mutagen/error.h"
-#include "mutagen/mutators/mutator.h"
+#include "mutagen/mutators/registry.h"
 #include "mutagen/mutators/tmr.h"
 
 namespace {
@@ -177,3 +177,24 @@ TEST(MutatorRegistry, ConcurrentAddAndCreate) {
 }
 
 }  // namespace
+
+TEST(MutatorRegistry, GroupsExpandToTheirMembersAndAreListedInErrors) {
+  MutatorRegistry r;
+  r.add("a", make_scale, "scales");
+  r.add("b", make_tmr, "retrains");
+  r.add_group("both", {"a", "b"}, "a and b");
+  EXPECT_TRUE(r.is_group("both"));
+  EXPECT_FALSE(r.is_group("a"));
+  EXPECT_EQ(r.expand("both"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(r.expand("a"), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(r.names(), (std::vector<std::string>{"a", "b"}));  // groups are not mutators
+  EXPECT_EQ(r.description("both"), "a and b");
+  std::string msg = error_of([&] { r.expand("c"); });
+  EXPECT_NE(msg.find("both (group)"), std::string::npos) << msg;
+  msg = error_of([&] { r.add_group("bad", {"a", "zzz"}); });
+  EXPECT_NE(msg.find("'zzz' is not a registered mutator"), std::string::npos) << msg;
+  msg = error_of([&] { r.add_group("a", {"b"}); });
+  EXPECT_NE(msg.find("a mutator has that name"), std::string::npos) << msg;
+  msg = error_of([&] { r.add_group("empty", {}); });
+  EXPECT_NE(msg.find("no members"), std::string::npos) << msg;
+}

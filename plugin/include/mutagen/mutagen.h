@@ -9,4 +9,5 @@
 #include "mutagen/subject.h"
 #include "mutagen/training.h"
 #include "mutagen/mutators/mutator.h"
+#include "mutagen/mutators/registry.h"
 #include "mutagen/mutators/tmr.h"

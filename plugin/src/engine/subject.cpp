@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "mutagen/error.h"
-#include "mutagen/mutators/mutator.h"
+#include "mutagen/mutators/registry.h"
 
 namespace mutagen {
 
@@ -55,7 +55,10 @@ Subject& Subject::clusters(std::function<ClusterFile()> provider) {
 }
 
 Subject& Subject::mutator(const std::string& name, nlohmann::json options) {
-  mutators_.push_back(MutatorRegistry::global().create(name, options));
+  // A group name ("arachne") adds each member with the same options.
+  for (const auto& member : MutatorRegistry::global().expand(name)) {
+    mutators_.push_back(MutatorRegistry::global().create(member, options));
+  }
   return *this;
 }
 

@@ -41,8 +41,15 @@ std::string to_string(TmrSchedule s);
 
 class TmrMutator : public Mutator {
  public:
+  using Options = TmrOptions;
+  static constexpr const char* kName = "tmr";
+  static constexpr const char* kDescription =
+      "Targeted Misbehavior Retraining: fine-tunes a copy so that it mispredicts one cluster of a "
+      "class (its second most probable label) while keeping its behaviour elsewhere";
+
   explicit TmrMutator(TmrOptions options = {}) : options_(std::move(options)) {}
-  std::string name() const override { return "tmr"; }
+  std::string name() const override { return kName; }
+  std::string description() const override { return kDescription; }
   std::string version() const override { return "tmr-2"; }
   nlohmann::json options() const override { return options_.to_json(); }
   Model mutate(const Model& original, const MutationInputs& inputs) const override;
