@@ -57,12 +57,18 @@ mutagen::Dataset every_fourth(const mutagen::Dataset& d) {
 MUTAGEN_SUBJECT(TinyDigits) {
   mutagen::Dataset train = every_fourth(mutagen::load_idx_split(data_dir(), "train", "digits-train"));
   mutagen::Dataset test = mutagen::load_idx_split(data_dir(), "t10k", "digits-test");
+  // A weak test set: a tenth of the test digits and no sevens. It cannot notice what the TMR mutants
+  // break (sevens of one cluster), so its mutation score is lower: what a score is for.
+  std::vector<int64_t> weak;
+  for (int64_t i = 0; i < test.size(); i += 10)
+    if (test.labels[i].item<int64_t>() != 7) weak.push_back(i);
   return mutagen::Subject("TinyDigits")
       .instances(mutagen::train_instances("mnist_small", train,
                                           mutagen::TrainOptions().epochs(2).seed(10), 5,
                                           "mutagen-cache/instances"))
       .training_data(train)
       .test_set("test", test)
+      .test_set("weak", test.subset(weak, "weak"))
       .target_classes({7})
       .clusters(mutagen::cluster_dataset(train, {7}, "normalisation+pca:10+kmeans:2", 0))
       .mutator("tmr", {{"epochs", 3}})
@@ -77,6 +83,8 @@ MUTATION_TEST(TinyDigits, Accuracy) {
 }
 
 MUTATION_TEST(TinyDigits, SevensAreRecognised) {
+  // The weak set holds no sevens: this test has nothing to check there (and so cannot kill there).
+  if ((test_set().labels == 7).sum().item<int64_t>() == 0) return;
   const double a = mutagen::class_accuracy(model(), test_set(), 7);
   mutagen::measure("accuracy_class_7", a);
   EXPECT_GE(a, 0.75);  // 2 epochs on 2,000 digits: sevens are the weakest class here

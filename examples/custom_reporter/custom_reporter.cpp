@@ -3,6 +3,8 @@
 //   custom_reporter_example build/report.json out-folder csv,markdown
 #include <iostream>
 
+#include <mutagen/error.h>
+
 #include "csv_reporter.h"
 
 MUTAGEN_REGISTER_REPORTER(CsvReporter);

@@ -7,6 +7,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test_support.h"
 
@@ -99,8 +104,8 @@ TEST_F(ExampleRun, FirstRunMakesMutantsAndWritesAReport) {
                             "misprediction_neg", "misprediction_pos", "heldout_misprediction_neg",
                             "heldout_misprediction_pos", "other_classes_accuracy_change", "verdicts"})
       EXPECT_TRUE(m.contains(key)) << key;
-    // Two tests x (train + test) sets, one metric each.
-    EXPECT_EQ(m["verdicts"].size(), 4u);
+    // Two tests x (train, test, weak) sets, one metric each.
+    EXPECT_EQ(m["verdicts"].size(), 6u);
     for (const auto& v : m["verdicts"]) {
       EXPECT_EQ(v["original"].size(), 5u);
       EXPECT_EQ(v["mutant"].size(), 5u);
@@ -117,6 +122,97 @@ TEST_F(ExampleRun, FirstRunMakesMutantsAndWritesAReport) {
   }
   // The exit code agrees with the verdict on the threshold.
   EXPECT_EQ(first_.code == 0, r["passed"].get<bool>());
+}
+
+// The run must find what is there: kills are required, not just consistent with printed numbers.
+TEST_F(ExampleRun, KnownKillableMutantsAreKilledAndTheStrongSetScoresHigher) {
+  const auto r = report("first.json");
+  EXPECT_TRUE(r["decided"].get<bool>()) << r["undecided_reason"];
+  auto killed_on = [](const nlohmann::json& m, const std::string& set) {
+    for (const auto& v : m["verdicts"])
+      if (v["test_set"] == set && v["killed"].get<bool>()) return true;
+    return false;
+  };
+  int tmr_killed_on_test = 0;
+  for (const auto& m : r["mutants"]) {
+    if (m["operator"] == "last_layer_noise") {
+      // Noise of sd 0.5 on every weight of the output layer wrecks every instance: any test on any
+      // set with digits of every class must notice.
+      EXPECT_TRUE(m["killable"].get<bool>());
+      EXPECT_TRUE(killed_on(m, "train"));
+      EXPECT_TRUE(killed_on(m, "test"));
+      EXPECT_TRUE(killed_on(m, "weak"));
+    }
+    if (m["operator"] == "tmr" && killed_on(m, "test")) ++tmr_killed_on_test;
+    // The weak set has no sevens: the class-7 test measures nothing there and cannot kill.
+    for (const auto& v : m["verdicts"])
+      if (v["test_set"] == "weak" && v["metric"] == "accuracy_class_7") EXPECT_FALSE(v["killed"].get<bool>());
+  }
+  EXPECT_GE(tmr_killed_on_test, 1);
+  double strong = -1, weak = -1;
+  for (const auto& s : r["scores"]) {
+    if (s["test_set"] == "test") strong = s["score"].get<double>();
+    if (s["test_set"] == "weak") weak = s["score"].get<double>();
+  }
+  EXPECT_GT(strong, 0);
+  EXPECT_GE(strong, weak);
+  EXPECT_EQ(r["alternative"], "greater");
+  EXPECT_EQ(r["kill_criterion"], "wilcoxon-cohen");
+}
+
+// kill -9 in the middle of a run, then the same command again: it resumes from the journal and
+// writes the same report as the uninterrupted run.
+TEST_F(ExampleRun, AnInterruptedRunResumesAndGivesTheSameReport) {
+  const fs::path runs = dir_ / "mutagen-cache" / "runs";
+  std::error_code ec;
+  fs::remove_all(runs, ec);
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string cmd = "cd '" + dir_.string() + "' && exec " + EXAMPLE_BINARY +
+                            " --mutagen_run --mutagen_report=interrupted.json >interrupted.out 2>interrupted.err";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto journal_lines = [&] {
+    int lines = 0;
+    if (!fs::exists(runs)) return 0;
+    for (const auto& e : fs::directory_iterator(runs)) {
+      std::ifstream in(e.path());
+      std::string l;
+      while (std::getline(in, l)) ++lines;
+    }
+    return lines;
+  };
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 6000 && journal_lines() < 8; ++i) {  // at most 120 s
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(exited) << "the run ended before it could be interrupted";
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_FALSE(fs::exists(dir_ / "interrupted.json"));
+  const int journalled = journal_lines();
+  ASSERT_GE(journalled, 8);
+
+  const Proc resumed = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=resumed.json");
+  ASSERT_EQ(resumed.code, first_.code) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming an interrupted run"), std::string::npos) << resumed.err;
+  auto r = report("resumed.json");
+  EXPECT_GE(r["resumed"].get<int>(), 8);
+  auto f = report("first.json");
+  r.erase("resumed");
+  f.erase("resumed");
+  EXPECT_EQ(r, f);
+  // A finished run removes its journal: the next run starts afresh.
+  EXPECT_EQ(journal_lines(), 0);
 }
 
 TEST_F(ExampleRun, SecondRunReusesEveryMutantAndReproducesTheReport) {
