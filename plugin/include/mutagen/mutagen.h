@@ -4,6 +4,7 @@
 #include "mutagen/dataset.h"
 #include "mutagen/error.h"
 #include "mutagen/model.h"
+#include "mutagen/runtime.h"
 #include "mutagen/mutation_test.h"
 #include "mutagen/stats.h"
 #include "mutagen/subject.h"
