@@ -1,11 +1,11 @@
-// Report::from_json: reads back what Report::to_json writes (json.cpp), naming the file, the field
+// Report::from_json: reads back what Report::to_json writes (report_json.cpp), naming the file, the field
 // and what was expected for anything else. null stands for a non-finite number.
 #include <cmath>
 #include <limits>
 
 #include "mutagen/error.h"
 #include "mutagen/io.h"
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 
 namespace mutagen {
 namespace {
@@ -146,6 +146,8 @@ MutantReport read_mutant(const Fields& f) {
   m.other_classes_worst_class = f.integer("other_classes_worst_class", false, -1);
   m.killable = f.boolean("killable");
   m.trivial = f.boolean("trivial");
+  m.layer = f.str("layer", false);
+  m.weights_changed = f.integer("weights_changed", false, -1);
   const json& vs = f.array("verdicts");
   for (size_t i = 0; i < vs.size(); ++i)
     m.verdicts.push_back(read_verdict(f.child(vs[i], "verdicts[" + std::to_string(i) + "]")));
@@ -192,6 +194,9 @@ Report Report::from_json(const nlohmann::json& j, const std::string& source) {
   r.passed = f.boolean("passed");
   r.resumed = f.integer("resumed", false, 0);
   r.errors = f.strings("errors");
+  if (f.find("original_fingerprints", false)) r.original_fingerprints = f.strings("original_fingerprints");
+  if (const json* o = f.find("options", false)) r.options = *o;
+  if (const json* t = f.find("timings", false)) r.timings = *t;
   return r;
 }
 

@@ -15,7 +15,7 @@
 
 #include "builtin.h"
 #include "format.h"
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 #include "mutagen/reporters/reporter.h"
 #include "mutagen/reporters/status.h"
 #include "text_table.h"

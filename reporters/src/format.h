@@ -2,7 +2,7 @@
 // Number and text formatting shared by the reporters (one spelling of a p-value everywhere).
 #include <string>
 
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 
 namespace mutagen::internal {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 
 namespace mutagen::internal {
 

@@ -4,7 +4,7 @@
 #include <limits>
 #include <string>
 
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 
 namespace mutagen::testing_support {
 
@@ -43,6 +43,8 @@ inline MutantReport fixture_mutant(const std::string& id, int64_t cls, int64_t c
   m.other_classes_worst_change = -0.012;
   m.other_classes_worst_class = 3;
   m.killable = killable;
+  m.layer = "0,2,5,7";  // TMR retrains every layer with weights
+  m.weights_changed = 8490 + cluster;
   return m;
 }
 

@@ -8,7 +8,7 @@
 
 #include "mutagen/error.h"
 #include "mutagen/io.h"
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 #include "mutagen/reporters/reporter.h"
 #include "test_support.h"
 
@@ -55,6 +55,8 @@ Report sample_report() {
   a.heldout_misprediction_pos = 0.03;
   a.other_classes_accuracy_change = -0.0042;
   a.killable = true;
+  a.layer = "0,2,5,7";
+  a.weights_changed = 8490;
   a.trivial = false;
   a.verdicts = {verdict("Fashion.Accuracy", "train", 0.00012, 2.5, true),
                 verdict("Fashion.Accuracy", "test", 0.25, 0.3, false)};
@@ -98,9 +100,11 @@ TEST(JsonReport, FieldNamesAndValues) {
        {"id", "operator", "options", "class", "cluster", "i_neg", "i_pos", "misprediction_neg",
         "misprediction_pos", "heldout_misprediction_neg", "heldout_misprediction_pos",
         "other_classes_accuracy_change", "other_classes_worst_change", "other_classes_worst_class",
-        "killable", "trivial", "verdicts"})
+        "killable", "trivial", "verdicts", "layer", "weights_changed"})
     EXPECT_TRUE(m.contains(key)) << key;
-  EXPECT_EQ(m.size(), 17u);
+  EXPECT_EQ(m.size(), 19u);
+  EXPECT_EQ(m["layer"], "0,2,5,7");
+  EXPECT_EQ(m["weights_changed"], 8490);
   EXPECT_EQ(m["id"], "tmr-c0-k1-0123abcd");
   EXPECT_EQ(m["operator"], "tmr");
   EXPECT_EQ(m["options"]["schedule"], "mixed");

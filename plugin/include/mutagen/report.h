@@ -1,6 +1,6 @@
 #pragma once
-// The result of a mutation run: what reporters render. One MutantReport per mutant configuration
-// (operator x class x cluster), aggregating its N mutant instances.
+// The result of a mutation run: built by the engine, rendered by reporters/. One MutantReport per
+// mutant configuration (operator x class x cluster), aggregating its N mutant instances.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,6 +44,9 @@ struct MutantReport {
   // average above can hide one class that collapsed).
   double other_classes_worst_change = 0;
   int64_t other_classes_worst_class = -1;
+  // What the mutator changed, when it says (Mutator::describe_change): e.g. "conv2" and 37 weights.
+  std::string layer;
+  int64_t weights_changed = -1;  // -1: not reported by the mutator
   bool killable = false;  // killed by the training data
   bool trivial = false;   // killed by >= 90% of the training inputs (DeepCrime)
   std::vector<Verdict> verdicts;
@@ -83,6 +86,11 @@ struct Report {
   bool passed = true;
   int64_t resumed = 0;  // (configuration, instance) results taken from an interrupted run's journal
   std::vector<std::string> errors;
+  // The originals' fingerprints (what the mutants were made from) and the run's options (flags and
+  // subject settings) and wall-clock seconds per phase ("mutants", "evaluation", "total").
+  std::vector<std::string> original_fingerprints;
+  nlohmann::json options = nlohmann::json::object();
+  nlohmann::json timings = nlohmann::json::object();
 
   nlohmann::json to_json() const;
   // Reads what to_json() writes. Throws mutagen::Error naming `source` (a file name), the field

@@ -55,6 +55,9 @@ class Subject {
   Subject& power_effect_size(double d);
   // The run fails (exit 1) when a test set's score is below this.
   Subject& min_score(double s);
+  // Score bands for reports (Stryker's high/low: >= high good, >= low warning, below bad). The gate
+  // ("break") is min_score.
+  Subject& thresholds(double high, double low);
   // A run in which no mutant is killable cannot decide; it exits 2 unless this is set.
   Subject& allow_undecided(bool allow = true);
   // Per-test timeout of an evaluation: `seconds` > 0 fixes it; 0 (default) derives it per test and
@@ -85,6 +88,8 @@ class Subject {
   KillCriterion kill_criterion() const { return criterion_; }
   double power_effect_size() const { return power_effect_; }
   double min_score() const { return min_score_; }
+  double threshold_high() const { return threshold_high_; }
+  double threshold_low() const { return threshold_low_; }
   bool undecided_allowed() const { return allow_undecided_; }
   double test_timeout() const { return timeout_; }
   double timeout_factor() const { return timeout_factor_; }
@@ -113,6 +118,8 @@ class Subject {
   KillCriterion criterion_ = KillCriterion::kWilcoxonCohen;
   double power_effect_ = 1.0;
   double min_score_ = 0.0;
+  double threshold_high_ = 0.8;
+  double threshold_low_ = 0.6;
   bool allow_undecided_ = false;
   double timeout_ = 0;
   double timeout_factor_ = 3.0;

@@ -244,6 +244,33 @@ bool InitMutagen(int* argc, char** argv) {
         std::fprintf(stderr, "mutagen: --mutagen_min_score expects a number in [0, 1], got '%s'\n", v);
         std::exit(2);
       }
+    } else if (const char* v = value("--mutagen_thresholds=")) {
+      // high,low[,break] as in Stryker; break is the gate (= --mutagen_min_score).
+      double t[3] = {-1, -1, -1};
+      int count = 0;
+      const char* p = v;
+      bool ok = true;
+      while (ok && count < 3) {
+        char* end = nullptr;
+        t[count] = std::strtod(p, &end);
+        ok = end != p && t[count] >= 0 && t[count] <= 1;
+        ++count;
+        if (!ok || *end == '\0') break;
+        ok = *end == ',';
+        p = end + 1;
+      }
+      const bool complete = ok && (count == 2 || count == 3) && std::strchr(v, ',') &&
+                            std::count(v, v + std::strlen(v), ',') == count - 1;
+      if (!complete || t[1] > t[0]) {
+        std::fprintf(stderr,
+                     "mutagen: --mutagen_thresholds expects high,low[,break], numbers in [0, 1] with "
+                     "low <= high, got '%s'\n",
+                     v);
+        std::exit(2);
+      }
+      f.threshold_high = t[0];
+      f.threshold_low = t[1];
+      if (count == 3) f.min_score = t[2];
     } else if (const char* v = value("--mutagen_reporters=")) {
       f.reporters = v;
     } else if (const char* v = value("--mutagen_report_dir=")) {
@@ -266,7 +293,7 @@ bool InitMutagen(int* argc, char** argv) {
                    "mutagen: unknown flag '%s' (known: --mutagen_run, --mutagen_min_score=X, "
                    "--mutagen_report=FILE, --mutagen_no_cache, --mutagen_subject=NAME, "
                    "--mutagen_timeout=SECONDS, --mutagen_allow_undecided, --mutagen_reporters=LIST, "
-                   "--mutagen_report_dir=DIR)\n",
+                   "--mutagen_report_dir=DIR, --mutagen_thresholds=HIGH,LOW[,BREAK])\n",
                    argv[i]);
       std::exit(2);
     } else {

@@ -71,6 +71,7 @@ EvalContext* current_context();
 struct Flags {
   bool run = false;
   double min_score = -1;  // < 0: the subject's own min_score
+  double threshold_high = -1, threshold_low = -1;  // < 0: the subject's own thresholds
   std::string report = "mutagen-report.json";
   bool no_cache = false;
   std::string subject;

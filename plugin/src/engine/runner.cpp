@@ -124,6 +124,10 @@ struct Analysis {
   std::string journal;  // removed once the report is written
 };
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 Analysis analyse(const std::string& subject_name, const std::vector<const RegisteredTest*>& tests) {
   const auto started = std::chrono::steady_clock::now();
   const Subject& subject = subject_instance(subject_name);
@@ -149,6 +153,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   report.instances = n;
   for (const auto& s : sets) report.test_sets.push_back(s.name);
   report.threshold = flags().min_score >= 0 ? flags().min_score : subject.min_score();
+  report.thresholds.high = flags().threshold_high >= 0 ? flags().threshold_high : subject.threshold_high();
+  report.thresholds.low = flags().threshold_low >= 0 ? flags().threshold_low : subject.threshold_low();
 
   spdlog::info("subject '{}': {} instances, {} tests, test sets: {}; kills: {}, {}", subject.name(), n,
                tests.size(), fmt::join(report.test_sets, ", "), report.kill_criterion, report.alternative);
@@ -164,6 +170,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   }
   std::vector<std::string> fingerprints(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) fingerprints[i] = instances[i].fingerprint();
+  report.original_fingerprints = fingerprints;
   const std::string training_hash = Hasher().tensor(training.images).tensor(training.labels).hex();
   RunJournal journal(subject.cache_dir(),
                      run_fingerprint(subject, fingerprints, tests, sets, configs, training_hash));
@@ -199,6 +206,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
       }
     progress.step("original instance " + std::to_string(i));
   }
+
+  const double originals_seconds = seconds_since(started);
 
   // Per (test, set): a mutant's body may take factor x the slowest original's time + floor.
   std::vector<std::vector<double>> timeouts(tests.size(), std::vector<double>(sets.size()));
@@ -277,6 +286,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
         const std::vector<torch::Tensor> pred = predict_sets(m, sets, memo);
         mutant[i].targeting = measure_targeting(sel, cfg.cls, pred[0], train_correct[i], training,
                                                 pred[eval_index], original_pred[i][eval_index], eval_set);
+        describe_change(instances[i], m, mutant[i].targeting);
         mutant[i].outcomes = evaluate_isolated(m, tests, sets, memo, timeouts);
         for (size_t s = 0; s < sets.size(); ++s) mutant[i].correct.push_back(correct_string(pred[s], *sets[s].data));
         journal.record(static_cast<int64_t>(ci), i, mutant[i].to_json());
@@ -319,6 +329,20 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   }
 
   score(report, subject.test_sets());
+  const double total_seconds = seconds_since(started);
+  report.timings = {{"originals", originals_seconds},
+                    {"mutants", total_seconds - originals_seconds},
+                    {"total", total_seconds}};
+  report.options = {{"tests", static_cast<int64_t>(tests.size())},
+                    {"mutators", static_cast<int64_t>(subject.mutators().size())},
+                    {"classes", subject.classes()},
+                    {"test_timeout", fixed_timeout},
+                    {"timeout_factor", subject.timeout_factor()},
+                    {"timeout_floor", subject.timeout_floor()},
+                    {"allow_undecided", subject.undecided_allowed() || flags().allow_undecided},
+                    {"cache", !flags().no_cache},
+                    {"cache_dir", subject.cache_dir()},
+                    {"filter", GTEST_FLAG_GET(filter)}};
   Analysis a;
   a.exit_code = gate_exit_code(report, subject.undecided_allowed() || flags().allow_undecided);
   a.journal = journal.path();

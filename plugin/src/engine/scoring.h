@@ -4,7 +4,7 @@
 // anything: it is "undecided" and fails the gate (exit 2) unless the subject allows it.
 #include <vector>
 
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 #include "mutagen/subject.h"
 
 namespace mutagen::internal {

@@ -136,6 +136,15 @@ KillOptions Subject::kill_options() const {
       .power_effect_size(power_effect_)
       .wilcoxon(WilcoxonOptions().alternative(alternative_));
 }
+Subject& Subject::thresholds(double high, double low) {
+  threshold_high_ = in_range(name_, "thresholds (high)", high, 0.0, 1.0);
+  threshold_low_ = in_range(name_, "thresholds (low)", low, 0.0, 1.0);
+  if (low > high)
+    throw Error("subject '" + name_ + "': thresholds: low (" + std::to_string(low) +
+                ") must not exceed high (" + std::to_string(high) + ")");
+  return *this;
+}
+
 Subject& Subject::min_score(double s) {
   min_score_ = in_range(name_, "min_score", s, 0.0, 1.0);
   return *this;

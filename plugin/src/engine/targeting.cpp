@@ -1,5 +1,7 @@
 #include "targeting.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 
@@ -67,7 +69,54 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
   return t;
 }
 
+void describe_change(const Model& original, const Model& mutant, InstanceTargeting& t) {
+  const auto a = original.named_parameters();
+  const auto b = mutant.named_parameters();
+  std::vector<std::string> layers;
+  int64_t changed = 0;
+  bool structure = a.size() != b.size();
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    const auto& [name, x] = a[i];
+    const auto& y = b[i].second;
+    int64_t n = 0;
+    if (name != b[i].first || x.sizes() != y.sizes()) {
+      structure = true;
+      n = y.numel();
+    } else {
+      n = x.ne(y.to(x.device())).sum().item<int64_t>();
+    }
+    if (n == 0) continue;
+    changed += n;
+    const std::string module = name.substr(0, name.rfind('.'));
+    if (std::find(layers.begin(), layers.end(), module) == layers.end()) layers.push_back(module);
+  }
+  for (size_t i = a.size(); i < b.size(); ++i) changed += b[i].second.numel();
+  t.layer.clear();
+  for (const auto& l : layers) t.layer += (t.layer.empty() ? "" : ",") + l;
+  if (structure) t.layer += t.layer.empty() ? "+structure" : ",+structure";
+  t.weights_changed = changed;
+}
+
 void summarise_targeting(const std::vector<InstanceTargeting>& instances, MutantReport& report) {
+  // The layers any instance changed, and the mean number of changed weights (rounded).
+  report.layer.clear();
+  double weights = 0;
+  for (const auto& t : instances) {
+    weights += static_cast<double>(t.weights_changed);
+    size_t from = 0;
+    while (from <= t.layer.size() && !t.layer.empty()) {
+      const size_t to = std::min(t.layer.find(',', from), t.layer.size());
+      const std::string l = t.layer.substr(from, to - from);
+      const std::string listed = "," + report.layer + ",";
+      if (!l.empty() && listed.find("," + l + ",") == std::string::npos)
+        report.layer += (report.layer.empty() ? "" : ",") + l;
+      from = to + 1;
+    }
+  }
+  report.weights_changed =
+      instances.empty() ? -1 : std::llround(weights / static_cast<double>(instances.size()));
+
   std::vector<double> neg, pos, hneg, hpos, broken, size_neg, size_pos;
   size_t classes = 0;
   for (const auto& t : instances) {
@@ -112,7 +161,8 @@ nlohmann::json InstanceTargeting::to_json() const {
   return {{"neg", number(neg)},           {"pos", number(pos)},
           {"heldout_neg", number(heldout_neg)}, {"heldout_pos", number(heldout_pos)},
           {"size_neg", size_neg},         {"size_pos", size_pos},
-          {"class_change", changes},      {"broken_fraction", broken_fraction}};
+          {"class_change", changes},      {"broken_fraction", broken_fraction},
+          {"layer", layer},               {"weights_changed", weights_changed}};
 }
 
 InstanceTargeting InstanceTargeting::from_json(const nlohmann::json& j) {
@@ -125,6 +175,8 @@ InstanceTargeting InstanceTargeting::from_json(const nlohmann::json& j) {
   t.size_pos = j.at("size_pos");
   for (const auto& c : j.at("class_change")) t.class_change.push_back(number_from(c));
   t.broken_fraction = j.at("broken_fraction");
+  t.layer = j.value("layer", std::string());
+  t.weights_changed = j.value("weights_changed", int64_t{0});
   return t;
 }
 

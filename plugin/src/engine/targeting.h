@@ -9,7 +9,8 @@
 #include <torch/torch.h>
 
 #include "mutagen/dataset.h"
-#include "mutagen/reporters/report.h"
+#include "mutagen/model.h"
+#include "mutagen/report.h"
 #include "selection.h"
 
 namespace mutagen::internal {
@@ -21,6 +22,10 @@ struct InstanceTargeting {
   // target class and for classes absent from the set.
   std::vector<double> class_change;
   double broken_fraction = 0;  // of the training inputs the original gets right, share it breaks
+  // What the mutant changed against its original: the layers (modules whose parameters differ,
+  // comma-separated; "+structure" when the parameter sets differ) and how many parameter elements.
+  std::string layer;
+  int64_t weights_changed = 0;
 
   nlohmann::json to_json() const;
   static InstanceTargeting from_json(const nlohmann::json& j);
@@ -32,6 +37,9 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
                                     const torch::Tensor& original_train_correct,
                                     const Dataset& training, const torch::Tensor& eval_pred,
                                     const torch::Tensor& original_eval_pred, const Dataset& eval_set);
+
+// Fills `layer` and `weights_changed` by comparing the two models' parameters element by element.
+void describe_change(const Model& original, const Model& mutant, InstanceTargeting& t);
 
 // Means over the instances into the report's fields (sizes rounded; the worst other class is the one
 // with the lowest mean change).

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "evaluation.h"
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 #include "mutagen/stats.h"
 
 namespace mutagen::internal {

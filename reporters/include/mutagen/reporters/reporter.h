@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string>
 
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 
 namespace mutagen {
 

@@ -2,7 +2,7 @@
 // What reporters derive from verdicts: a mutant's status (Stryker's vocabulary) and score bands.
 #include <string>
 
-#include "mutagen/reporters/report.h"
+#include "mutagen/report.h"
 
 namespace mutagen {
 
