@@ -8,7 +8,7 @@ build="${MUTAGEN_BUILD_DIR:-$here/build}"
 packages=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libtorch-dev libgtest-dev libgmock-dev libeigen3-dev libboost-math-dev libcli11-dev libspdlog-dev
   nlohmann-json3-dev libbenchmark-dev libhnswlib-dev libnanoflann-dev libopenblas0-pthread
-  dataset-fashion-mnist python3-torch zlib1g-dev clang-14 libclang-rt-14-dev)
+  dataset-fashion-mnist python3-torch zlib1g-dev clang-14 libclang-rt-14-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
