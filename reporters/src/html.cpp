@@ -83,7 +83,9 @@ std::string summary(const Report& r) {
 
 std::string class_charts(const Report& r) {
   std::set<int64_t> classes;
-  for (const auto& m : r.mutants) classes.insert(m.cls);
+  // Untargeted mutants (class -1) have no cluster to miss: they get no chart.
+  for (const auto& m : r.mutants)
+    if (m.cls >= 0) classes.insert(m.cls);
   std::string s =
       "<section id=\"classes\">\n<h2>Misprediction per cluster</h2>\n"
       "<p class=\"note\">Thumbnails of cluster members are not shown: the report holds "

@@ -147,3 +147,18 @@ TEST_F(Rerender, CommandLine) {
 
 }  // namespace
 }  // namespace mutagen
+
+// An untargeted mutant (class -1, e.g. a DeepMutation++ operator) has no cluster: the HTML report
+// draws misprediction charts for the target classes only.
+TEST(HtmlReport, UntargetedMutantsGetNoMispredictionChart) {
+  mutagen::Report r = mutagen::testing_support::fixture_report();
+  mutagen::MutantReport untargeted = r.mutants.front();
+  untargeted.id = "gf-0";
+  untargeted.cls = -1;
+  untargeted.cluster = -1;
+  r.mutants.push_back(untargeted);
+  const std::string html = mutagen::ReporterRegistry::global().create("html")->render(r);
+  EXPECT_EQ(html.find("Class -1"), std::string::npos);
+  EXPECT_NE(html.find("Class 0"), std::string::npos);
+  EXPECT_NE(html.find("gf-0"), std::string::npos);  // still listed among the mutants
+}
