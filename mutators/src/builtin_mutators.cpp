@@ -1,4 +1,5 @@
 // The built-in mutators and groups, listed once. Each mutator owns its name and description.
+#include "mutagen/mutators/arachne.h"
 #include "mutagen/mutators/registry.h"
 #include "mutagen/mutators/tmr.h"
 
@@ -20,6 +21,10 @@ void add_builtin(MutatorRegistry& registry) {
 
 void register_builtin_mutators(MutatorRegistry& registry) {
   add_builtin<TmrMutator>(registry);
+  add_builtin<ArachneNoiseMutator>(registry);
+  add_builtin<ArachneDeMutator>(registry);
+  registry.add_group("arachne", {ArachneNoiseMutator::kName, ArachneDeMutator::kName},
+                     "Arachne-style mutants: arachne-noise and arachne-de");
 }
 
 }  // namespace mutagen::internal

@@ -96,7 +96,9 @@ Model Model::load_torchscript(const std::string& path) {
                 message_of(e) + ")");
   }
   module.eval();
-  return Model(internal::ModelImpl::from_jit(std::move(module)));
+  auto impl = internal::ModelImpl::from_jit(std::move(module));
+  impl->source = path;
+  return Model(impl);
 }
 
 Model Model::load(const std::string& path) {
@@ -145,6 +147,7 @@ Model Model::load(const std::string& path) {
   for (const auto& [name, t] : impl->named_parameters()) check(name, t);
   for (const auto& [name, t] : impl->named_buffers()) check(name, t);
   impl->seq->eval();
+  impl->source = path;
   return Model(impl);
 }
 
@@ -185,10 +188,10 @@ torch::Tensor Model::logits(const torch::Tensor& x, int64_t batch_size) const {
                    const int64_t n = x.size(0);
                    try {
                      if (n <= batch_size) {
-                       parts.push_back(m.run(x));
+                       parts.push_back(m.run_logits(x));
                      } else {
                        for (int64_t i = 0; i < n; i += batch_size)
-                         parts.push_back(m.run(x.slice(0, i, std::min(n, i + batch_size))));
+                         parts.push_back(m.run_logits(x.slice(0, i, std::min(n, i + batch_size))));
                      }
                    } catch (...) {
                      if (was_training) m.set_training(true);
@@ -206,7 +209,7 @@ torch::Tensor Model::predict(const torch::Tensor& x, int64_t batch_size) const {
 torch::Tensor Model::forward(const torch::Tensor& x) const {
   auto& m = checked(impl_);
   return guarded("model '" + m.architecture + "': forward on input " + shape_of(x) + " failed",
-                 [&] { return m.run(x); });
+                 [&] { return m.run_logits(x); });
 }
 
 void Model::train(bool on) const { checked(impl_).set_training(on); }
@@ -223,6 +226,7 @@ Model Model::clone() const {
         module = m.jit.deepcopy();
       }
       auto copy = internal::ModelImpl::from_jit(std::move(module));
+      copy->source = m.source;
       const auto originals = m.named_parameters();
       const auto copies = copy->named_parameters();
       for (size_t i = 0; i < copies.size() && i < originals.size(); ++i)
@@ -231,6 +235,7 @@ Model Model::clone() const {
     }
     auto impl = std::make_shared<internal::ModelImpl>();
     impl->architecture = m.architecture;
+    impl->source = m.source;
     impl->seq =
         torch::nn::Sequential(std::dynamic_pointer_cast<torch::nn::SequentialImpl>(m.seq->clone()));
     impl->seq->train(m.seq->is_training());
@@ -289,7 +294,85 @@ torch::Tensor Model::forward_layers(const torch::Tensor& x, int64_t begin, int64
 torch::Tensor Model::layer_weight(int64_t k) const {
   auto& m = checked(impl_);
   m.check_layer(k, "Model::layer_weight");
-  return m.layer_weight(k);
+  return m.layer_parameter(k, "weight");
+}
+
+torch::Tensor Model::layer_bias(int64_t k) const {
+  auto& m = checked(impl_);
+  m.check_layer(k, "Model::layer_bias");
+  return m.layer_parameter(k, "bias");
+}
+
+std::string Model::layer_name(int64_t k) const {
+  auto& m = checked(impl_);
+  m.check_layer(k, "Model::layer_name");
+  return m.layer_name(k);
+}
+
+int64_t Model::layer_index(const std::string& name) const {
+  auto& m = checked(impl_);
+  for (int64_t k = 0; k < m.num_layers(); ++k)
+    if (m.layer_name(k) == name) return k;
+  return -1;
+}
+
+int64_t Model::logits_end() const { return checked(impl_).logits_end(); }
+
+namespace {
+
+std::array<int64_t, 2> pair_of(const c10::IValue& v, const std::string& what) {
+  if (v.isInt()) return {v.toInt(), v.toInt()};
+  if (v.isTuple()) {
+    const auto& e = v.toTupleRef().elements();
+    if (e.size() == 2 && e[0].isInt() && e[1].isInt()) return {e[0].toInt(), e[1].toInt()};
+  }
+  if (v.isIntList()) {
+    const auto l = v.toIntVector();
+    if (l.size() == 2) return {l[0], l[1]};
+  }
+  throw Error(what + ": expected an int or a pair of ints");
+}
+
+}  // namespace
+
+ConvGeometry Model::layer_conv_geometry(int64_t k) const {
+  auto& m = checked(impl_);
+  m.check_layer(k, "Model::layer_conv_geometry");
+  const std::string where =
+      "layer " + std::to_string(k) + " ('" + m.layer_name(k) + "') of " + m.describe();
+  if (m.layer_kind(k) != "Conv2d")
+    throw Error(where + " is a " + m.layer_kind(k) + ", expected a Conv2d");
+  ConvGeometry g;
+  if (m.is_jit) {
+    const auto& layer = m.jit_layers[static_cast<size_t>(k)];
+    const auto type = layer.type();
+    auto read = [&](const char* name) -> c10::IValue {
+      if (type->hasConstant(name)) return type->getConstant(name);
+      if (layer.hasattr(name)) return layer.attr(name);
+      throw Error(where + ": the TorchScript Conv2d has no '" + name + "'");
+    };
+    g.stride = pair_of(read("stride"), where + " stride");
+    const c10::IValue padding = read("padding");
+    if (padding.isString())
+      throw Error(where + ": padding '" + padding.toStringRef() +
+                  "' is not supported, expected explicit integer padding");
+    g.padding = pair_of(padding, where + " padding");
+    g.dilation = pair_of(read("dilation"), where + " dilation");
+    const c10::IValue groups = read("groups");
+    g.groups = groups.isInt() ? groups.toInt() : 1;
+    return g;
+  }
+  const auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(
+      m.seq_layers()[static_cast<size_t>(k)].module);
+  if (!conv) throw Error(where + " is not a torch::nn::Conv2d");
+  const auto& o = conv->options;
+  g.stride = {(*o.stride())[0], (*o.stride())[1]};
+  g.dilation = {(*o.dilation())[0], (*o.dilation())[1]};
+  g.groups = o.groups();
+  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  if (!padding) throw Error(where + ": string padding is not supported, expected explicit padding");
+  g.padding = {(**padding)[0], (**padding)[1]};
+  return g;
 }
 
 double accuracy(const Model& model, const torch::Tensor& images, const torch::Tensor& labels) {

@@ -39,30 +39,63 @@ inline std::string short_kind(std::string name) {
   return name;
 }
 
+// One layer of the flattened chain: the module, how to call it, and its parameter-name prefix.
+struct SeqLayer {
+  std::string name;  // "3": the child's name, the prefix of its parameters
+  std::shared_ptr<torch::nn::Module> module;
+  mutable torch::nn::AnyModule any;  // forward() is non-const
+};
+
 class ModelImpl {
  public:
   std::string architecture;
+  std::string source;  // the file it was loaded from, for error messages ("" when built in memory)
   torch::nn::Sequential seq{nullptr};
   // TorchScript backend: the module and, when its forward calls its children in sequence, those
-  // children in call order (empty otherwise).
+  // children in call order, nested chains flattened (empty otherwise), with their attribute paths.
   bool is_jit = false;
   torch::jit::Module jit;
   std::vector<torch::jit::Module> jit_layers;
+  std::vector<std::string> jit_names;
 
   static std::shared_ptr<ModelImpl> from_jit(torch::jit::Module module) {
     auto impl = std::make_shared<ModelImpl>();
     impl->architecture = kTorchScriptArchitecture;
     impl->is_jit = true;
     impl->jit = std::move(module);
-    impl->jit_layers = sequential_children(impl->jit);
+    impl->jit_layers.clear();
+    impl->jit_names.clear();
+    flatten_jit(impl->jit, "", impl->jit_layers, impl->jit_names);
     return impl;
   }
 
-  // The children of `m` in call order when forward(self, x) is exactly x -> child_0 -> ... ->
-  // child_k (what torch.jit.script / trace make of an nn.Sequential); empty when it is anything
-  // else.
-  static std::vector<torch::jit::Module> sequential_children(const torch::jit::Module& m) {
-    std::vector<torch::jit::Module> layers;
+  // Appends the chain of `m` (see sequential_children), descending into children that are chains
+  // themselves (nested nn.Sequential). Leaves `layers` empty when `m` is no chain.
+  static void flatten_jit(const torch::jit::Module& m, const std::string& prefix,
+                          std::vector<torch::jit::Module>& layers,
+                          std::vector<std::string>& names) {
+    for (auto& [attr, child] : sequential_children(m)) {
+      const std::string path = prefix.empty() ? attr : prefix + "." + attr;
+      std::vector<torch::jit::Module> inner;
+      std::vector<std::string> inner_names;
+      if (child.type()->name() && child.type()->name()->name() == "Sequential")
+        flatten_jit(child, path, inner, inner_names);
+      if (inner.empty()) {
+        layers.push_back(child);
+        names.push_back(path);
+      } else {
+        layers.insert(layers.end(), inner.begin(), inner.end());
+        names.insert(names.end(), inner_names.begin(), inner_names.end());
+      }
+    }
+  }
+
+  // The children of `m` (attribute name, module) in call order when forward(self, x) is exactly
+  // x -> child_0 -> ... -> child_k (what torch.jit.script / trace make of an nn.Sequential); empty
+  // when it is anything else.
+  static std::vector<std::pair<std::string, torch::jit::Module>> sequential_children(
+      const torch::jit::Module& m) {
+    std::vector<std::pair<std::string, torch::jit::Module>> layers;
     const auto method = m.find_method("forward");
     if (!method) return {};
     const auto graph = method->graph();
@@ -78,9 +111,10 @@ class ModelImpl {
       if (node->kind() == c10::prim::CallMethod && node->s(c10::attr::name) == "forward" &&
           node->inputs().size() == 2 && node->input(1) == current &&
           attributes.count(node->input(0))) {
-        const auto child = m.attr(attributes[node->input(0)]);
+        const std::string& attr = attributes[node->input(0)];
+        const auto child = m.attr(attr);
         if (!child.isModule()) return {};
-        layers.push_back(child.toModule());
+        layers.emplace_back(attr, child.toModule());
         current = node->output();
         continue;
       }
@@ -88,6 +122,20 @@ class ModelImpl {
     }
     if (graph->outputs()[0] != current) return {};
     return layers;
+  }
+
+  // The C++ Sequential's layers with their names, built on first use. (A C++ Sequential cannot hold
+  // another one, since AnyModule needs a non-template forward: nesting is a TorchScript matter.)
+  const std::vector<SeqLayer>& seq_layers() const {
+    if (!seq_layers_built_) {
+      seq_layers_.clear();
+      const auto named = seq->named_children();
+      for (size_t i = 0; i < seq->size(); ++i)
+        seq_layers_.push_back({i < named.size() ? named[i].key() : std::to_string(i), seq->ptr(i),
+                               *(seq->begin() + static_cast<std::ptrdiff_t>(i))});
+      seq_layers_built_ = true;
+    }
+    return seq_layers_;
   }
 
   torch::Tensor run(const torch::Tensor& x) {
@@ -99,6 +147,15 @@ class ModelImpl {
     return seq->forward(x);
   }
 
+  // The model up to its logits: without a trailing Softmax/LogSoftmax when it has one.
+  torch::Tensor run_logits(const torch::Tensor& x) {
+    const int64_t end = logits_end();
+    if (end == num_layers()) return run(x);
+    torch::Tensor y = x;
+    for (int64_t k = 0; k < end; ++k) y = run_layer(k, y);
+    return y;
+  }
+
   bool training() const { return is_jit ? jit.is_training() : seq->is_training(); }
   void set_training(bool on) {
     if (is_jit)
@@ -108,17 +165,32 @@ class ModelImpl {
   }
 
   int64_t num_layers() const {
-    return is_jit ? static_cast<int64_t>(jit_layers.size()) : static_cast<int64_t>(seq->size());
+    return is_jit ? static_cast<int64_t>(jit_layers.size())
+                  : static_cast<int64_t>(seq_layers().size());
+  }
+
+  int64_t logits_end() const {
+    const int64_t n = num_layers();
+    if (n == 0) return n;
+    const std::string last = layer_kind(n - 1);
+    return last == "Softmax" || last == "LogSoftmax" ? n - 1 : n;
+  }
+
+  std::string describe() const {
+    return "model '" + (source.empty() ? architecture : source) + "'";
   }
 
   void check_layer(int64_t k, const char* what) const {
     if (is_jit && jit_layers.empty())
-      throw Error(std::string(what) +
-                  ": this TorchScript model does not run its children in sequence, so it has no "
-                  "layered access (script an nn.Sequential to get it)");
+      throw Error(std::string(what) + ": " + describe() +
+                  " is a TorchScript module whose forward " +
+                  "is not a plain chain of child calls, so layer " + std::to_string(k) +
+                  " and its input activations cannot be reached; expected forward(x) to be " +
+                  "x -> child_0(x) -> ... -> child_n (script an nn.Sequential, with nn.ReLU / " +
+                  "nn.Flatten modules instead of F.relu, x.view or torch.flatten in forward)");
     if (k < 0 || k >= num_layers())
       throw Error(std::string(what) + ": layer " + std::to_string(k) + " out of range [0, " +
-                  std::to_string(num_layers()) + ") of model '" + architecture + "'");
+                  std::to_string(num_layers()) + ") of " + describe());
   }
 
   torch::Tensor run_layer(int64_t k, const torch::Tensor& x) {
@@ -128,27 +200,31 @@ class ModelImpl {
         throw Error("TorchScript layer " + std::to_string(k) + " returned a non-tensor");
       return out.toTensor();
     }
-    return (seq->begin() + k)->forward(x);
+    return seq_layers()[static_cast<size_t>(k)].any.forward(x);
   }
 
   std::string layer_kind(int64_t k) const {
     if (is_jit) return jit_layers[static_cast<size_t>(k)].type()->name()->name();
-    return short_kind(seq->ptr(static_cast<size_t>(k))->name());
+    return short_kind(seq_layers()[static_cast<size_t>(k)].module->name());
   }
 
-  torch::Tensor layer_weight(int64_t k) const {
+  std::string layer_name(int64_t k) const {
+    return is_jit ? jit_names[static_cast<size_t>(k)] : seq_layers()[static_cast<size_t>(k)].name;
+  }
+
+  torch::Tensor layer_parameter(int64_t k, const char* which) const {
     const std::string kind = layer_kind(k);
     if (kind != "Linear" && kind != "Conv2d") return {};
     if (is_jit) {
       const auto& layer = jit_layers[static_cast<size_t>(k)];
-      if (!layer.hasattr("weight")) return {};
-      const c10::IValue weight = layer.attr("weight");
-      return weight.isTensor() ? weight.toTensor() : torch::Tensor();
+      if (!layer.hasattr(which)) return {};
+      const c10::IValue value = layer.attr(which);
+      return value.isTensor() ? value.toTensor() : torch::Tensor();
     }
     // The dict must outlive the pointer find() returns into it.
-    const auto params = seq->ptr(static_cast<size_t>(k))->named_parameters(false);
-    const auto* weight = params.find("weight");
-    return weight ? *weight : torch::Tensor();
+    const auto params = seq_layers()[static_cast<size_t>(k)].module->named_parameters(false);
+    const auto* p = params.find(which);
+    return p ? *p : torch::Tensor();
   }
 
   std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const {
@@ -170,6 +246,10 @@ class ModelImpl {
     }
     return out;
   }
+
+ private:
+  mutable std::vector<SeqLayer> seq_layers_;
+  mutable bool seq_layers_built_ = false;
 };
 
 }  // namespace mutagen::internal

@@ -41,9 +41,13 @@ x = torch.rand(5, 1, 8, 8)
 torch.jit.save(torch.jit.script(seq), out + "/seq.pt")
 torch.jit.save(torch.jit.trace(seq, x), out + "/traced.pt")
 torch.jit.save(torch.jit.script(res), out + "/residual.pt")
+nested = nn.Sequential(nn.Sequential(nn.Conv2d(1, 3, 3, stride=2, padding=1), nn.ReLU()),
+                       nn.Flatten(), nn.Linear(48, 4), nn.LogSoftmax(dim=1)).eval()
+torch.jit.save(torch.jit.script(nested), out + "/nested.pt")
 with torch.no_grad():
     json.dump({"x": x.flatten().tolist(), "seq": seq(x).flatten().tolist(),
-               "residual": res(x).flatten().tolist()}, open(out + "/expected.json", "w"))
+               "residual": res(x).flatten().tolist(),
+               "nested_logits": nested[:3](x).flatten().tolist()}, open(out + "/expected.json", "w"))
 )PY";
 
 class TorchScript : public ::testing::Test {
@@ -114,7 +118,9 @@ TEST_F(TorchScript, NonSequentialModuleHasNoLayers) {
   Model m = Model::load(dir_ + "/residual.pt");
   EXPECT_EQ(m.num_layers(), 0);
   EXPECT_THROW(m.forward_layers(x(), 0, 1), mutagen::Error);
-  EXPECT_THROW(m.layer_kind(0), mutagen::Error);
+  // The error names the model file, the layer and what forward would have to look like.
+  mutagen::testing_support::expect_error([&] { m.layer_kind(0); },
+                                         {"residual.pt", "layer 0", "plain chain of child calls"});
   EXPECT_EQ(m.parameters().size(), 4u);
 }
 
@@ -148,4 +154,20 @@ TEST_F(TorchScript, TrainsWithFit) {
                mutagen::TrainOptions().epochs(20).batch_size(5).learning_rate(0.05));
   EXPECT_NE(m.fingerprint(), before);
   EXPECT_DOUBLE_EQ(mutagen::accuracy(m, images, labels), 1.0);
+}
+
+TEST_F(TorchScript, NestedSequentialIsFlattenedAndLogSoftmaxSkipped) {
+  Model m = Model::load(dir_ + "/nested.pt");
+  ASSERT_EQ(m.num_layers(), 5);
+  const std::vector<std::string> names = {"0.0", "0.1", "1", "2", "3"};
+  for (int64_t k = 0; k < 5; ++k) EXPECT_EQ(m.layer_name(k), names[static_cast<size_t>(k)]);
+  EXPECT_EQ(m.layer_index("2"), 3);
+  EXPECT_EQ(m.logits_end(), 4);
+  EXPECT_EQ(m.layer_bias(3).sizes(), (std::vector<int64_t>{4}));
+  const mutagen::ConvGeometry g = m.layer_conv_geometry(0);
+  EXPECT_EQ(g.stride, (std::array<int64_t, 2>{2, 2}));
+  EXPECT_EQ(g.padding, (std::array<int64_t, 2>{1, 1}));
+  EXPECT_EQ(g.groups, 1);
+  // logits() stops before the LogSoftmax.
+  EXPECT_TRUE(torch::allclose(m.logits(x()), tensor("nested_logits", {5, 4}), 1e-4, 1e-5));
 }

@@ -2,6 +2,7 @@
 // A handle on one trained classifier instance: a C++ torch::nn::Sequential built by a registered
 // architecture, or a TorchScript module saved from Python with torch.jit.save. Cheap to copy (shared);
 // clone() makes an independent deep copy to mutate.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,14 @@ namespace mutagen {
 namespace internal {
 class ModelImpl;
 }
+
+// How a Conv2d layer slides its kernel (what unfolding its input windows needs).
+struct ConvGeometry {
+  std::array<int64_t, 2> stride{1, 1};
+  std::array<int64_t, 2> padding{0, 0};
+  std::array<int64_t, 2> dilation{1, 1};
+  int64_t groups = 1;
+};
 
 class Model {
  public:
@@ -35,12 +44,14 @@ class Model {
   bool valid() const { return impl_ != nullptr; }
   const std::string& architecture() const;
 
-  // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W]. Returns [N, classes].
+  // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W]. Returns [N, classes]: the
+  // input of a trailing Softmax/LogSoftmax when the model has one (see logits_end()).
   // Batches of 256 keep activations under glibc's mmap threshold: larger ones are mapped and unmapped
   // per batch, and the page faults cost more than the convolutions.
   torch::Tensor logits(const torch::Tensor& x, int64_t batch_size = 256) const;
   torch::Tensor predict(const torch::Tensor& x, int64_t batch_size = 256) const;
-  // Forward with autograd in the current mode (for training and gradient-based localisation).
+  // Forward with autograd in the current mode (for training and gradient-based localisation), up
+  // to the logits like logits().
   torch::Tensor forward(const torch::Tensor& x) const;
   void train(bool on = true) const;
 
@@ -55,8 +66,20 @@ class Model {
   int64_t num_layers() const;
   std::string layer_kind(int64_t k) const;  // "Conv2d", "Linear", "ReLU", "Flatten", ...
   torch::Tensor forward_layers(const torch::Tensor& x, int64_t begin, int64_t end) const;
-  // Weight of layer k (Linear/Conv2d), undefined tensor otherwise.
+  // Weight and bias of layer k (Linear/Conv2d), undefined tensors otherwise. They are the model's
+  // own tensors: clone() the model before changing them.
   torch::Tensor layer_weight(int64_t k) const;
+  torch::Tensor layer_bias(int64_t k) const;
+  // The prefix of layer k's parameters in named_parameters() ("3" in "3.weight"), and back: the
+  // layer whose parameters start with `name`, or -1.
+  std::string layer_name(int64_t k) const;
+  int64_t layer_index(const std::string& name) const;
+  // One past the last layer that produces logits: num_layers() minus a trailing Softmax or
+  // LogSoftmax, whose input is what localisation, fitness and losses must use. logits() stops here.
+  int64_t logits_end() const;
+  // Geometry of Conv2d layer k; throws mutagen::Error naming the layer for any other kind or for
+  // string padding ("same"/"valid").
+  ConvGeometry layer_conv_geometry(int64_t k) const;
 
  private:
   explicit Model(std::shared_ptr<internal::ModelImpl> impl) : impl_(std::move(impl)) {}

@@ -1,0 +1,56 @@
+// Arachne's options: JSON in and out, with named errors.
+#include "mutagen/mutators/arachne.h"
+#include "options_reader.h"
+
+namespace mutagen {
+
+nlohmann::json ArachneOptions::to_json() const {
+  return {{"layer", layer()},
+          {"count", count()},
+          {"sigma", sigma()},
+          {"target_misprediction", target_misprediction()},
+          {"population", population()},
+          {"generations", generations()},
+          {"patience", patience()},
+          {"crossover", crossover()},
+          {"f_min", f_min()},
+          {"f_max", f_max()},
+          {"clip", clip()},
+          {"seed", seed()}};
+}
+
+ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::string& mutator) {
+  const internal::OptionsReader r(
+      mutator, j,
+      {"layer", "count", "sigma", "target_misprediction", "population", "generations", "patience",
+       "crossover", "f_min", "f_max", "clip", "seed"});
+  ArachneOptions o;
+  if (r.has("layer")) {
+    // An index is accepted as a number or as a string ("3"); names and "auto" as strings.
+    const nlohmann::json& v = r.raw("layer");
+    if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+      o.layer(std::to_string(v.get<int64_t>()));
+    } else if (v.is_string() && !v.get<std::string>().empty()) {
+      o.layer(v.get<std::string>());
+    } else {
+      r.bad("layer", "a layer index >= 0, a layer name, or \"auto\"");
+    }
+  }
+  if (r.has("count")) o.count(r.integer("count", 0));
+  if (r.has("sigma")) o.sigma(r.number_in("sigma", 0, 1e6, /*lo_open=*/true));
+  if (r.has("target_misprediction"))
+    o.target_misprediction(r.number_in("target_misprediction", 0, 1));
+  if (r.has("population")) o.population(r.integer("population", 4));
+  if (r.has("generations")) o.generations(r.integer("generations", 0));
+  if (r.has("patience")) o.patience(r.integer("patience", 1));
+  if (r.has("crossover")) o.crossover(r.number_in("crossover", 0, 1));
+  if (r.has("f_min")) o.f_min(r.number_in("f_min", 0, 2));
+  if (r.has("f_max")) o.f_max(r.number_in("f_max", 0, 2));
+  if (o.f_min() > o.f_max())
+    r.bad("f_min", "a number <= f_max (" + std::to_string(o.f_max()) + ")");
+  if (r.has("clip")) o.clip(r.boolean("clip"));
+  if (r.has("seed")) o.seed(static_cast<uint64_t>(r.integer("seed", 0)));
+  return o;
+}
+
+}  // namespace mutagen

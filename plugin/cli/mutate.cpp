@@ -1,0 +1,121 @@
+// mutagen mutate --operator NAME [--option key=value ...] ...: one mutant of one (class, cluster)
+// outside a test suite, with any registered operator, and one JSON line on how targeted it is:
+// misprediction of I_neg / I_pos (used and held out), other classes' accuracy change, and which
+// layer and how many weights it changed (found by comparing the mutant with the original).
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "mutagen/error.h"
+#include "mutagen/mutators/registry.h"
+#include "target_data.h"
+
+namespace mutagen::cli {
+namespace {
+
+struct MutateArgs {
+  TargetArgs target;
+  std::string op;
+  std::vector<std::string> options;
+  std::string out;
+};
+
+// "count=20" -> {"count": 20}: values parse as JSON, else they are strings ("layer=auto").
+nlohmann::json parse_options(const std::vector<std::string>& pairs) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& p : pairs) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--option '" + p + "': expected key=value");
+    const std::string value = p.substr(eq + 1);
+    nlohmann::json v = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    j[p.substr(0, eq)] = v.is_discarded() ? nlohmann::json(value) : v;
+  }
+  return j;
+}
+
+// Fraction of `rows` of `data` that `model` mispredicts (null when there are none).
+nlohmann::json misprediction(const Model& model, const Dataset& data,
+                             const std::vector<int64_t>& rows) {
+  if (rows.empty()) return nullptr;
+  const Dataset d = data.subset(rows);
+  return 1.0 - accuracy(model, d.images, d.labels);
+}
+
+// Layers whose weight or bias differ, and how many elements differ in total.
+std::pair<nlohmann::json, int64_t> changed_weights(const Model& original, const Model& mutant) {
+  nlohmann::json layers = nlohmann::json::array();
+  int64_t changed = 0;
+  for (int64_t k = 0; k < original.num_layers(); ++k) {
+    int64_t here = 0;
+    for (const bool bias : {false, true}) {
+      const torch::Tensor a = bias ? original.layer_bias(k) : original.layer_weight(k);
+      const torch::Tensor b = bias ? mutant.layer_bias(k) : mutant.layer_weight(k);
+      if (a.defined() && b.defined()) here += a.ne(b).sum().item<int64_t>();
+    }
+    if (here > 0) layers.push_back(k);
+    changed += here;
+  }
+  if (layers.size() == 1) return {layers[0], changed};
+  return {layers, changed};
+}
+
+}  // namespace
+
+void add_mutate_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<MutateArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("mutate", "Make one mutant of a (class, cluster) target and measure it");
+  cmd->add_option("--operator", args->op, "registered mutator name (see mutagen run --help)")
+      ->required();
+  cmd->add_option("--option", args->options, "mutator option key=value (repeatable)");
+  add_target_options(*cmd, args->target, /*heldout_and_seed=*/true);
+  cmd->add_option("--out", args->out, "mutant file to write")->required();
+  cmd->callback([args, &exit_code] {
+    const auto& registry = MutatorRegistry::global();
+    if (registry.is_group(args->op))
+      throw Error("--operator '" + args->op + "' is a group, expected one mutator of it");
+    const nlohmann::json options = parse_options(args->options);
+    const auto mutator = registry.create(args->op, options);
+    const TargetData t = load_target(args->target);
+    const std::string before = t.model.fingerprint();
+    const auto start = std::chrono::steady_clock::now();
+    const Model mutant = mutator->mutate(t.model, t.inputs);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (t.model.fingerprint() != before)
+      throw Error("mutator '" + args->op + "' changed the original model");
+    mutant.save(args->out);
+
+    std::vector<int64_t> others;
+    for (int64_t i = 0; i < t.data.size(); ++i)
+      if (t.data.labels[i].item<int64_t>() != args->target.cls) others.push_back(i);
+    nlohmann::json other_change = nullptr;
+    if (!others.empty()) {
+      const Dataset d = t.data.subset(others);
+      other_change = accuracy(mutant, d.images, d.labels) - accuracy(t.model, d.images, d.labels);
+    }
+    const auto [layer, weights] = changed_weights(t.model, mutant);
+    const auto& s = t.selection;
+    std::cout << nlohmann::json{{"operator", args->op},
+                                {"options", mutator->options()},
+                                {"seconds", seconds},
+                                {"misprediction_neg", misprediction(mutant, t.data, s.neg)},
+                                {"misprediction_pos", misprediction(mutant, t.data, s.pos)},
+                                {"heldout_misprediction_neg",
+                                 misprediction(mutant, t.data, s.heldout_neg)},
+                                {"heldout_misprediction_pos",
+                                 misprediction(mutant, t.data, s.heldout_pos)},
+                                {"other_classes_accuracy_change", other_change},
+                                {"layer", layer},
+                                {"weights_changed", weights},
+                                {"out", args->out}}
+                     .dump()
+              << "\n";
+    exit_code = 0;
+  });
+}
+
+}  // namespace mutagen::cli

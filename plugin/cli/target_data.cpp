@@ -1,0 +1,68 @@
+// Loading a (class, cluster) target for the localise and mutate subcommands.
+#include "target_data.h"
+
+#include <algorithm>
+
+#include "mutagen/error.h"
+
+namespace mutagen::cli {
+
+void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) {
+  cmd.add_option("--model", args.model, "the original model (mutagen or TorchScript file)")
+      ->required();
+  cmd.add_option("--images", args.images, "training images (IDX)")->required();
+  cmd.add_option("--labels", args.labels, "training labels (IDX)")->required();
+  cmd.add_option("--clusters", args.clusters, "cluster file of the training data")->required();
+  cmd.add_option("--class", args.cls, "target class")->required();
+  cmd.add_option("--cluster", args.cluster, "target cluster of that class")->required();
+  if (heldout_and_seed) {
+    cmd.add_option(
+           "--heldout", args.heldout,
+           "fraction of I_neg and I_pos held out from the mutator, to measure generalisation")
+        ->capture_default_str();
+    cmd.add_option("--seed", args.seed, "seed of the selection and of the mutator")
+        ->capture_default_str();
+  }
+}
+
+TargetData load_target(const TargetArgs& args) {
+  if (!(args.heldout >= 0 && args.heldout < 1))
+    throw Error("--heldout " + std::to_string(args.heldout) + ": expected a fraction in [0, 1)");
+  TargetData t;
+  t.model = Model::load(args.model);
+  t.data = load_idx_dataset(args.images, args.labels, "training");
+  const ClusterFile clusters = ClusterFile::load(args.clusters);
+  if (clusters.dataset_size != t.data.size())
+    throw Error("cluster file '" + args.clusters + "' describes a data set of " +
+                std::to_string(clusters.dataset_size) + " samples, but '" + args.labels + "' has " +
+                std::to_string(t.data.size()));
+  const auto in_data = t.data.indices_of_class(args.cls);
+  if (in_data.empty())
+    throw Error("--class " + std::to_string(args.cls) + ": no sample of '" + args.labels +
+                "' has this label, expected a class present in the data");
+  if (!clusters.has_class(args.cls))
+    throw Error("--class " + std::to_string(args.cls) + ": absent from cluster file '" +
+                args.clusters + "'");
+  const ClassClusters& cc = clusters.for_class(args.cls);
+  const auto ids = cc.cluster_ids();
+  if (std::find(ids.begin(), ids.end(), args.cluster) == ids.end()) {
+    std::string known;
+    for (const int64_t id : ids) known += (known.empty() ? "" : ", ") + std::to_string(id);
+    throw Error("--cluster " + std::to_string(args.cluster) + ": class " +
+                std::to_string(args.cls) + " of '" + args.clusters + "' has clusters {" + known +
+                "}");
+  }
+  const torch::Tensor correct = t.model.predict(t.data.images).eq(t.data.labels);
+  t.selection = internal::select_inputs(correct, t.data.labels, cc, args.cluster, args.heldout,
+                                        /*other_ratio=*/1.0, args.seed);
+  if (t.selection.neg.empty())
+    throw Error(
+        "class " + std::to_string(args.cls) + " cluster " + std::to_string(args.cluster) +
+        ": model '" + args.model +
+        "' classifies none of the cluster's members correctly (I_neg is empty), expected at "
+        "least one");
+  t.inputs = internal::make_inputs(t.data, t.selection, args.cls, args.cluster, args.seed);
+  return t;
+}
+
+}  // namespace mutagen::cli

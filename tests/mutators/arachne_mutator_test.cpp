@@ -1,0 +1,178 @@
+// Arachne mutators on a small trained model: options and their errors, determinism, the original
+// untouched, the cluster mispredicted more than the rest of its class and the other classes, and
+// the noise scale bisected to a target misprediction.
+#include <gtest/gtest.h>
+
+#include "mutagen/error.h"
+#include "mutagen/mutators/arachne.h"
+#include "mutagen/mutators/registry.h"
+#include "test_support.h"
+
+namespace {
+
+using mutagen::ArachneDeMutator;
+using mutagen::ArachneNoiseMutator;
+using mutagen::ArachneOptions;
+using mutagen::Dataset;
+using mutagen::Model;
+using mutagen::MutationInputs;
+using mutagen::testing_support::expect_error;
+
+// Three classes in 8 dimensions; class 0 is two well separated blobs (clusters 0 and 1).
+struct Blobs {
+  Dataset neg, pos, other;
+};
+
+Dataset blob(const std::vector<float>& centre, int64_t n, int64_t label, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  Dataset d;
+  d.images = torch::tensor(centre).unsqueeze(0) + 0.3 * at::randn({n, 8}, gen);
+  d.labels = torch::full({n}, label, torch::kLong);
+  d.num_classes = 3;
+  return d;
+}
+
+Dataset cat(const Dataset& a, const Dataset& b) {
+  Dataset d;
+  d.images = torch::cat({a.images, b.images});
+  d.labels = torch::cat({a.labels, b.labels});
+  d.num_classes = a.num_classes;
+  return d;
+}
+
+Blobs blobs(uint64_t seed) {
+  return {blob({2, 2, 0, 0, 0, 0, 0, 0}, 60, 0, seed),
+          blob({-2, 2, 0, 0, 0, 0, 0, 0}, 60, 0, seed + 1),
+          cat(blob({0, -2, 2, 0, 0, 0, 0, 0}, 60, 1, seed + 2),
+              blob({0, -2, -2, 0, 0, 0, 0, 0}, 60, 2, seed + 3))};
+}
+
+// An MLP trained to near-perfect accuracy on the blobs (deterministic: seeded init, full batches).
+const Model& trained_mlp() {
+  static const Model model = [] {
+    torch::manual_seed(7);
+    torch::nn::Sequential net(torch::nn::Linear(8, 16), torch::nn::ReLU(),
+                              torch::nn::Linear(16, 3));
+    const Blobs b = blobs(100);
+    const Dataset all = cat(cat(b.neg, b.pos), b.other);
+    torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(0.02));
+    for (int step = 0; step < 300; ++step) {
+      opt.zero_grad();
+      torch::nn::functional::cross_entropy(net->forward(all.images), all.labels).backward();
+      opt.step();
+    }
+    net->eval();
+    return Model::from_sequential(net, "arachne_blobs");
+  }();
+  return model;
+}
+
+MutationInputs inputs(uint64_t seed) {
+  const Blobs b = blobs(100);
+  MutationInputs in;
+  in.target_class = 0;
+  in.cluster = 0;
+  in.neg = b.neg;
+  in.pos = b.pos;
+  in.other = b.other;
+  in.seed = seed;
+  return in;
+}
+
+double mispredicted(const Model& m, const Dataset& d) {
+  return 1.0 - mutagen::accuracy(m, d.images, d.labels);
+}
+
+TEST(ArachneOptions, JsonRoundTripAndNamedErrors) {
+  const auto o = ArachneOptions::from_json({{"layer", 2}, {"count", 5}, {"clip", true}});
+  EXPECT_EQ(o.layer(), "2");
+  EXPECT_EQ(o.count(), 5);
+  EXPECT_TRUE(o.clip());
+  EXPECT_EQ(ArachneOptions::from_json(o.to_json()).to_json(), o.to_json());
+  expect_error(
+      [] {
+        ArachneOptions::from_json({{"count", "x"}}, "arachne-de");
+      },
+      {"arachne-de option 'count'", "expected an integer"});
+  expect_error(
+      [] {
+        ArachneOptions::from_json({{"layer", 1.5}});
+      },
+      {"option 'layer'", "a layer index >= 0, a layer name, or \"auto\""});
+  expect_error(
+      [] {
+        ArachneOptions::from_json({{"clip", 1}});
+      },
+      {"option 'clip'", "true or false"});
+  expect_error([] { ArachneOptions::from_json({{"sigma", -1}}); }, {"option 'sigma'"});
+  expect_error(
+      [] {
+        ArachneOptions::from_json({{"f_min", 0.9}, {"f_max", 0.6}});
+      },
+      {"option 'f_min'", "<= f_max"});
+  expect_error([] { ArachneOptions::from_json({{"colour", 1}}); }, {"unknown field 'colour'"});
+}
+
+TEST(ArachneRegistry, BothMutatorsAndTheGroup) {
+  auto& r = mutagen::MutatorRegistry::global();
+  EXPECT_TRUE(r.contains("arachne-noise"));
+  EXPECT_TRUE(r.contains("arachne-de"));
+  EXPECT_EQ(r.expand("arachne"), (std::vector<std::string>{"arachne-noise", "arachne-de"}));
+  expect_error(
+      [&] {
+        r.create("arachne-de", {{"population", "many"}});
+      },
+      {"arachne-de option 'population'"});
+}
+
+TEST(ArachneMutators, BadInputsGetNamedErrors) {
+  const Model& model = trained_mlp();
+  MutationInputs in = inputs(1);
+  expect_error([&] { ArachneDeMutator(ArachneOptions().layer("7")).mutate(model, in); },
+               {"arachne-de", "cluster 0 of class 0", "layer 7 out of range"});
+  expect_error([&] { ArachneNoiseMutator(ArachneOptions().layer("1")).mutate(model, in); },
+               {"arachne-noise", "layer 1 ('1', ReLU)", "no kernel weights"});
+  in.neg = Dataset{};
+  expect_error([&] { ArachneDeMutator().mutate(model, in); },
+               {"arachne-de", "I_neg is empty", "expected at least one"});
+}
+
+TEST(ArachneDe, MispredictsTheClusterNotTheRest) {
+  const Model& model = trained_mlp();
+  const MutationInputs in = inputs(3);
+  ASSERT_LT(mispredicted(model, in.neg), 0.05);
+  const std::string before = model.fingerprint();
+  const ArachneDeMutator de(ArachneOptions().layer("0").count(20));
+  const Model mutant = de.mutate(model, in);
+  EXPECT_EQ(model.fingerprint(), before) << "the original changed";
+  const double neg = mispredicted(mutant, in.neg);
+  const double pos = mispredicted(mutant, in.pos);
+  const double other = mispredicted(mutant, in.other);
+  EXPECT_GE(neg, 0.5);
+  EXPECT_LE(pos, 0.1);
+  EXPECT_LE(other, 0.1);
+  // Only the localised weights of layer 0 changed.
+  const int64_t changed = model.layer_weight(0).ne(mutant.layer_weight(0)).sum().item<int64_t>();
+  EXPECT_GT(changed, 0);
+  EXPECT_LE(changed, 20);
+  EXPECT_TRUE(model.layer_weight(2).equal(mutant.layer_weight(2)));
+  // Same seed, same mutant; another seed, another mutant.
+  EXPECT_EQ(de.mutate(model, in).fingerprint(), mutant.fingerprint());
+  EXPECT_NE(de.mutate(model, inputs(4)).fingerprint(), mutant.fingerprint());
+}
+
+TEST(ArachneNoise, BisectsSigmaToTheTargetMisprediction) {
+  const Model& model = trained_mlp();
+  const MutationInputs in = inputs(5);
+  const std::string before = model.fingerprint();
+  const ArachneNoiseMutator noise(ArachneOptions().layer("2").count(10).target_misprediction(0.5));
+  const Model mutant = noise.mutate(model, in);
+  EXPECT_EQ(model.fingerprint(), before);
+  EXPECT_GE(mispredicted(mutant, in.neg), 0.5);
+  EXPECT_EQ(noise.mutate(model, in).fingerprint(), mutant.fingerprint());
+  // A fixed sigma changes exactly the localised weights.
+  const Model fixed = ArachneNoiseMutator(ArachneOptions().layer("0").count(7)).mutate(model, in);
+  EXPECT_EQ(model.layer_weight(0).ne(fixed.layer_weight(0)).sum().item<int64_t>(), 7);
+}
+
+}  // namespace
