@@ -43,6 +43,9 @@ class ModelImpl {
  public:
   std::string architecture;
   torch::nn::Sequential seq{nullptr};
+  // Structural edits applied to the registered architecture (see Model::without_layer), replayed
+  // on load: "remove:3,identity:1".
+  std::string layer_edits;
   // TorchScript backend: the module and, when its forward calls its children in sequence, those
   // children in call order (empty otherwise).
   bool is_jit = false;
