@@ -194,6 +194,10 @@ void print_console_report(const Report& report, std::ostream& out, bool colour) 
   print_verdicts(report, out);
   out << "\n";
   print_scores(report, out, colour);
+  if (!report.skipped.empty()) {
+    out << "\nSkipped (" << report.skipped.size() << ")\n";
+    for (const auto& s : report.skipped) out << "  " << s << "\n";
+  }
   if (!report.errors.empty()) {
     out << "\nErrors (" << report.errors.size() << ")\n";
     for (const auto& e : report.errors) out << "  " << e << "\n";

@@ -192,6 +192,7 @@ Report Report::from_json(const nlohmann::json& j, const std::string& source) {
   r.passed = f.boolean("passed");
   r.resumed = f.integer("resumed", false, 0);
   r.errors = f.strings("errors");
+  r.skipped = f.strings("skipped", false);
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include "mutagen/hash.h"
 #include "mutagen/mutant_cache.h"
 #include "mutagen/mutation_test.h"
+#include "mutagen/mutators/mutator.h"
 #include "mutagen/random.h"
 #include "mutagen/reporters/registry.h"
 #include "mutagen/reporters/reporter.h"
@@ -281,6 +282,10 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
         for (size_t s = 0; s < sets.size(); ++s) mutant[i].correct.push_back(correct_string(pred[s], *sets[s].data));
         journal.record(static_cast<int64_t>(ci), i, mutant[i].to_json());
         progress.step(mr.id + " instance " + std::to_string(i) + (mutant[i].cached ? " (cached)" : " (made)"));
+      } catch (const NotApplicable& e) {
+        report.skipped.push_back(mr.id + ": " + e.what());
+        spdlog::warn("{}: skipped: {}", mr.id, e.what());
+        failed = true;
       } catch (const std::exception& e) {
         report.errors.push_back(mr.id + ": " + e.what());
         spdlog::error("{}: {}", mr.id, e.what());

@@ -83,6 +83,9 @@ struct Report {
   bool passed = true;
   int64_t resumed = 0;  // (configuration, instance) results taken from an interrupted run's journal
   std::vector<std::string> errors;
+  // Mutants an operator could not make for these models, with the reason (Mutator's NotApplicable):
+  // not errors, so they do not fail the run.
+  std::vector<std::string> skipped;
 
   nlohmann::json to_json() const;
   // Reads what to_json() writes. Throws mutagen::Error naming `source` (a file name), the field
