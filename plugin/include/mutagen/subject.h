@@ -36,7 +36,8 @@ class Subject {
   Subject& target_classes(std::vector<int64_t> classes);
   Subject& clusters(ClusterFile clusters);
   Subject& clusters(std::function<ClusterFile()> provider);
-  // A registered mutator by name with its options (JSON), or a mutator object.
+  // A registered mutator by name with its options (JSON), or a mutator object. A group name adds
+  // every member; {"instances", K} adds K mutators with seeds seed..seed+K-1 (random operators).
   Subject& mutator(const std::string& name, nlohmann::json options = nlohmann::json::object());
   Subject& mutator(std::shared_ptr<Mutator> mutator);
   // Fraction of each cluster's (and of the other clusters') correctly classified members held out from

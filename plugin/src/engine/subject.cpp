@@ -55,9 +55,25 @@ Subject& Subject::clusters(std::function<ClusterFile()> provider) {
 }
 
 Subject& Subject::mutator(const std::string& name, nlohmann::json options) {
+  // "instances": K (random operators, e.g. DeepMutation++) adds K mutators with seeds
+  // seed..seed+K-1 and instances 1, so that raising K keeps the first mutants' options (and cache
+  // entries).
+  int64_t copies = 1;
+  if (options.is_object() && options.contains("instances") &&
+      options["instances"].is_number_integer() && options["instances"].get<int64_t>() >= 1 &&
+      (!options.contains("seed") || options["seed"].is_number_integer())) {
+    copies = options["instances"].get<int64_t>();
+  }
   // A group name ("arachne") adds each member with the same options.
   for (const auto& member : MutatorRegistry::global().expand(name)) {
-    mutators_.push_back(MutatorRegistry::global().create(member, options));
+    for (int64_t s = 0; s < copies; ++s) {
+      nlohmann::json o = options;
+      if (copies > 1) {
+        o["seed"] = o.value("seed", int64_t{0}) + s;
+        o["instances"] = 1;
+      }
+      mutators_.push_back(MutatorRegistry::global().create(member, o));
+    }
   }
   return *this;
 }
