@@ -21,6 +21,9 @@ using internal::shape_of;
 
 constexpr const char* kArchitectureKey = "mutagen_architecture";
 constexpr const char* kFormatKey = "mutagen_format";
+// Structural edits of the registered architecture (model_layers.cpp), replayed before the weights
+// load.
+constexpr const char* kLayerEditsKey = "mutagen_layer_edits";
 constexpr int64_t kFormatVersion = 1;
 
 std::string message_of(const std::exception& e) { return internal::torch_message(e); }
@@ -126,6 +129,20 @@ Model Model::load(const std::string& path) {
   auto impl = std::make_shared<internal::ModelImpl>();
   impl->architecture = architecture;
   impl->seq = internal::build_architecture(architecture);
+  c10::IValue edits_value;
+  bool has_edits = false;
+  try {
+    has_edits = archive.try_read(kLayerEditsKey, edits_value) && edits_value.isString();
+  } catch (const std::exception&) {
+    has_edits = false;
+  }
+  if (has_edits) {
+    try {
+      internal::apply_layer_edits(*impl, edits_value.toStringRef());
+    } catch (const Error& e) {
+      throw Error("cannot load model '" + path + "': " + e.what());
+    }
+  }
   // InputArchive replaces tensors without checking shapes: compare against the fresh model's.
   std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
   for (const auto& [name, t] : impl->named_parameters())
@@ -161,6 +178,7 @@ void Model::save(const std::string& path) const {
       torch::serialize::OutputArchive archive;
       archive.write(kArchitectureKey, c10::IValue(m.architecture));
       archive.write(kFormatKey, c10::IValue(kFormatVersion));
+      if (!m.layer_edits.empty()) archive.write(kLayerEditsKey, c10::IValue(m.layer_edits));
       m.seq->save(archive);
       archive.save_to(tmp);
     }
@@ -236,6 +254,7 @@ Model Model::clone() const {
     auto impl = std::make_shared<internal::ModelImpl>();
     impl->architecture = m.architecture;
     impl->source = m.source;
+    impl->layer_edits = m.layer_edits;
     impl->seq =
         torch::nn::Sequential(std::dynamic_pointer_cast<torch::nn::SequentialImpl>(m.seq->clone()));
     impl->seq->train(m.seq->is_training());
@@ -257,6 +276,9 @@ std::string Model::fingerprint() const {
   auto& m = checked(impl_);
   Hasher h;
   h.str("mutagen.model.v1").str(m.architecture);
+  // Only edited models hash their edits, so that unedited fingerprints (cache keys) stay as they
+  // were.
+  if (!m.layer_edits.empty()) h.str("layer_edits").str(m.layer_edits);
   const auto params = m.named_parameters();
   h.u64(params.size());
   for (const auto& [name, p] : params) h.str(name).tensor(p);

@@ -51,6 +51,9 @@ class ModelImpl {
   std::string architecture;
   std::string source;  // the file it was loaded from, for error messages ("" when built in memory)
   torch::nn::Sequential seq{nullptr};
+  // Structural edits applied to the registered architecture (see Model::without_layer), replayed
+  // on load: "remove:3,identity:1".
+  std::string layer_edits;
   // TorchScript backend: the module and, when its forward calls its children in sequence, those
   // children in call order, nested chains flattened (empty otherwise), with their attribute paths.
   bool is_jit = false;

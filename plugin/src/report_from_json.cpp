@@ -1,5 +1,5 @@
-// Report::from_json: reads back what Report::to_json writes (report_json.cpp), naming the file, the field
-// and what was expected for anything else. null stands for a non-finite number.
+// Report::from_json: reads back what Report::to_json writes (report_json.cpp), naming the file, the
+// field and what was expected for anything else. null stands for a non-finite number.
 #include <cmath>
 #include <limits>
 
@@ -173,8 +173,8 @@ Report Report::from_json(const nlohmann::json& j, const std::string& source) {
   const json& ss = f.array("scores");
   for (size_t i = 0; i < ss.size(); ++i) {
     const Fields s = f.child(ss[i], "scores[" + std::to_string(i) + "]");
-    r.scores.push_back(
-        {s.str("test_set"), s.integer("killed"), s.integer("killable"), s.num("score")});
+    r.scores.push_back({s.str("test_set"), s.integer("killed"), s.integer("killable"),
+                        s.num("score"), s.boolean("gated", false, true)});
   }
   r.alternative = f.str("alternative", false, r.alternative);
   r.kill_criterion = f.str("kill_criterion", false, r.kill_criterion);
@@ -194,9 +194,11 @@ Report Report::from_json(const nlohmann::json& j, const std::string& source) {
   r.passed = f.boolean("passed");
   r.resumed = f.integer("resumed", false, 0);
   r.errors = f.strings("errors");
-  if (f.find("original_fingerprints", false)) r.original_fingerprints = f.strings("original_fingerprints");
+  if (f.find("original_fingerprints", false))
+    r.original_fingerprints = f.strings("original_fingerprints");
   if (const json* o = f.find("options", false)) r.options = *o;
   if (const json* t = f.find("timings", false)) r.timings = *t;
+  r.skipped = f.strings("skipped", false);
   return r;
 }
 

@@ -70,30 +70,34 @@ nlohmann::json Report::to_json() const {
     ss.push_back({{"test_set", s.test_set},
                   {"killed", s.killed},
                   {"killable", s.killable},
-                  {"score", number(s.score)}});
-  return {{"subject", subject},
-          {"alpha", number(alpha)},
-          {"effect_size", number(effect_size)},
-          {"instances", instances},
-          {"test_sets", test_sets},
-          {"mutants", std::move(ms)},
-          {"scores", std::move(ss)},
-          {"alternative", alternative},
-          {"kill_criterion", kill_criterion},
-          {"power_effect_size", number(power_effect_size)},
-          {"threshold", number(threshold)},
-          {"thresholds",
-           {{"high", number(thresholds.high)},
-            {"low", number(thresholds.low)},
-            {"break", number(threshold)}}},
-          {"decided", decided},
-          {"undecided_reason", undecided_reason},
-          {"passed", passed},
-          {"resumed", resumed},
-          {"errors", errors},
-          {"original_fingerprints", original_fingerprints},
-          {"options", options},
-          {"timings", timings}};
+                  {"score", number(s.score)},
+                  {"gated", s.gated}});
+  nlohmann::json j = {{"subject", subject},
+                      {"alpha", number(alpha)},
+                      {"effect_size", number(effect_size)},
+                      {"instances", instances},
+                      {"test_sets", test_sets},
+                      {"mutants", std::move(ms)},
+                      {"scores", std::move(ss)},
+                      {"alternative", alternative},
+                      {"kill_criterion", kill_criterion},
+                      {"power_effect_size", number(power_effect_size)},
+                      {"threshold", number(threshold)},
+                      {"thresholds",
+                       {{"high", number(thresholds.high)},
+                        {"low", number(thresholds.low)},
+                        {"break", number(threshold)}}},
+                      {"decided", decided},
+                      {"undecided_reason", undecided_reason},
+                      {"passed", passed},
+                      {"resumed", resumed},
+                      {"errors", errors},
+                      {"original_fingerprints", original_fingerprints},
+                      {"options", options},
+                      {"timings", timings}};
+  // Only when there are some, so reports of runs without skipped mutants stay as they were.
+  if (!skipped.empty()) j["skipped"] = skipped;
+  return j;
 }
 
 }  // namespace mutagen

@@ -163,7 +163,8 @@ void print_scores(const Report& r, std::ostream& out, bool colour) {
     const bool below = s.killable > 0 && std::isfinite(s.score) && s.score < r.threshold;
     const ScoreBand band = s.killable > 0 ? score_band(r, s.score) : ScoreBand::kUndefined;
     t.add_row({s.test_set, std::to_string(s.killed), std::to_string(s.killable),
-               paint(percent(s.score), band, colour), below ? "below threshold" : ""});
+               paint(percent(s.score), band, colour),
+               below ? (s.gated ? "below threshold" : "below threshold (not gated)") : ""});
   }
   if (t.rows() > 0) t.print(out);
   if (std::any_of(r.scores.begin(), r.scores.end(),
@@ -194,6 +195,10 @@ void print_console_report(const Report& report, std::ostream& out, bool colour) 
   print_verdicts(report, out);
   out << "\n";
   print_scores(report, out, colour);
+  if (!report.skipped.empty()) {
+    out << "\nSkipped (" << report.skipped.size() << ")\n";
+    for (const auto& s : report.skipped) out << "  " << s << "\n";
+  }
   if (!report.errors.empty()) {
     out << "\nErrors (" << report.errors.size() << ")\n";
     for (const auto& e : report.errors) out << "  " << e << "\n";

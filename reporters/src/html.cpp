@@ -60,7 +60,7 @@ std::string summary(const Report& r) {
     s += "<tr data-test-set=\"" + xml_escape(sc.test_set) + "\">" + td(sc.test_set) +
          td(std::to_string(sc.killed), true) + td(std::to_string(sc.killable), true) +
          "<td class=\"n score " + cls + "\">" + percent(sc.score) + "</td><td class=\"" + cls +
-         "\">" + band_name(band) + "</td></tr>\n";
+         "\">" + band_name(band) + (sc.gated ? "" : " (not gated)") + "</td></tr>\n";
   }
   s += "</tbody></table>\n<p id=\"thresholds\">Thresholds: high " + percent(r.thresholds.high) +
        ", low " + percent(r.thresholds.low) + ", break " + percent(r.threshold) +

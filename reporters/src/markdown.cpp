@@ -46,7 +46,7 @@ std::string render(const Report& r) {
     const ScoreBand b = sc.killable > 0 ? score_band(r, sc.score) : ScoreBand::kUndefined;
     s += "| " + cell(sc.test_set) + " | " + std::to_string(sc.killed) + " | " +
          std::to_string(sc.killable) + " | " + percent(sc.score) + " | " + band_mark(b) + " " +
-         band_name(b) + " |\n";
+         band_name(b) + (sc.gated ? "" : " (not gated)") + " |\n";
   }
   s += "\nThresholds: high " + percent(r.thresholds.high) + ", low " + percent(r.thresholds.low) +
        ", break " + percent(r.threshold) + ".\n";

@@ -1,4 +1,5 @@
-// Engine pieces without training: filters, input selection (SPEC 2.2), verdicts, subject validation.
+// Engine pieces without training: filters, input selection (SPEC 2.2), verdicts, subject
+// validation.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,11 +7,11 @@
 #include <set>
 
 #include "evaluation.h"
-#include "mutagen/random.h"
-#include "scoring.h"
 #include "mutagen/error.h"
+#include "mutagen/random.h"
 #include "mutagen/subject.h"
 #include "registry.h"
+#include "scoring.h"
 #include "selection.h"
 #include "verdicts.h"
 
@@ -50,8 +51,10 @@ struct Fixture {
 TEST(Selection, NegAndPosAreCorrectlyClassifiedMembersSplitWithHeldOut) {
   Fixture f;
   const InputSelection s = select_inputs(f.correct, f.labels, f.cc, 0, 0.2, 1.0, 7);
-  std::set<int64_t> neg(s.neg.begin(), s.neg.end()), hneg(s.heldout_neg.begin(), s.heldout_neg.end());
-  std::set<int64_t> pos(s.pos.begin(), s.pos.end()), hpos(s.heldout_pos.begin(), s.heldout_pos.end());
+  std::set<int64_t> neg(s.neg.begin(), s.neg.end()),
+      hneg(s.heldout_neg.begin(), s.heldout_neg.end());
+  std::set<int64_t> pos(s.pos.begin(), s.pos.end()),
+      hpos(s.heldout_pos.begin(), s.heldout_pos.end());
   // Cluster 0's correct members are 0,2,4,6,8: floor(0.2*5) = 1 held out.
   EXPECT_EQ(hneg.size(), 1u);
   EXPECT_EQ(neg.size(), 4u);
@@ -80,7 +83,8 @@ TEST(Selection, IsDeterministicPerSeedAndVariesAcrossSeeds) {
   EXPECT_EQ(a.other, b.other);
   bool differs = false;
   for (uint64_t seed = 2; seed < 12 && !differs; ++seed)
-    differs = select_inputs(f.correct, f.labels, f.cc, 1, 0.4, 1.0, seed).heldout_neg != a.heldout_neg;
+    differs =
+        select_inputs(f.correct, f.labels, f.cc, 1, 0.4, 1.0, seed).heldout_neg != a.heldout_neg;
   EXPECT_TRUE(differs);
 }
 
@@ -140,8 +144,9 @@ TEST(Verdicts, PassFailOnlyTestsUseFisher) {
   EXPECT_NEAR(v[0].power, expected, 1e-12);
   EXPECT_NEAR(fisher_exact(8, 0, 4, 4, Alternative::kGreater), 0.0384615384615, 1e-10);
   // Two-sided, as an option: twice the one tail here.
-  const auto two = decide("S.T", "strong", o, m,
-                          KillOptions().wilcoxon(WilcoxonOptions().alternative(Alternative::kTwoSided)));
+  const auto two =
+      decide("S.T", "strong", o, m,
+             KillOptions().wilcoxon(WilcoxonOptions().alternative(Alternative::kTwoSided)));
   EXPECT_NEAR(two[0].p_value, 2.0 / 12870.0, 1e-15);
 }
 
@@ -197,15 +202,17 @@ TEST(PerInputCriterion, KnownAnswerAndMonotoneInTheTestSet) {
   }
 }
 
-// The Wilcoxon + d rule is not monotone: adding inputs to a test set can turn a kill into a survivor
-// (what the per-input criterion exists for). Accuracy per instance on a set of 10 inputs, then 20.
+// The Wilcoxon + d rule is not monotone: adding inputs to a test set can turn a kill into a
+// survivor (what the per-input criterion exists for). Accuracy per instance on a set of 10 inputs,
+// then 20.
 TEST(PerInputCriterion, TheWilcoxonRuleIsNotMonotone) {
   // 10 inputs: every mutant loses one input: accuracies 1.0 vs 0.9 on all 5 instances -> killed.
   const std::vector<double> orig10{1.0, 1.0, 1.0, 1.0, 1.0}, mut10{0.9, 0.9, 0.9, 0.9, 0.9};
   EXPECT_TRUE(decide_kill(orig10, mut10).killed);
   // 10 more inputs on which the mutants happen to beat some originals: the paired differences
   // change sign on two instances and the kill is gone.
-  const std::vector<double> orig20{0.95, 0.95, 0.90, 0.95, 0.90}, mut20{0.90, 0.90, 0.95, 0.90, 0.95};
+  const std::vector<double> orig20{0.95, 0.95, 0.90, 0.95, 0.90},
+      mut20{0.90, 0.90, 0.95, 0.90, 0.95};
   EXPECT_FALSE(decide_kill(orig20, mut20).killed);
 }
 
@@ -328,6 +335,23 @@ TEST(Scoring, KillableKilledUndecidedAndExitCodes) {
   EXPECT_EQ(gate_exit_code(empty, false), 2);
 }
 
+TEST(Scoring, OnlyGatedTestSetsFailTheRun) {
+  const Dataset d = tiny_dataset(4, 2);
+  const std::vector<NamedTestSet> sets{{"strong", d}, {"weak", d}};
+  Report r;
+  r.threshold = 0.6;
+  r.mutants = {mutant_with(true, {{"train", true}, {"strong", true}, {"weak", false}}),
+               mutant_with(true, {{"train", true}, {"strong", true}, {"weak", true}})};
+  score(r, sets, {"strong"});
+  EXPECT_TRUE(r.scores[0].gated);
+  EXPECT_FALSE(r.scores[1].gated);
+  EXPECT_DOUBLE_EQ(r.scores[1].score, 0.5);  // still reported
+  EXPECT_TRUE(r.passed);
+  score(r, sets, {"weak"});
+  EXPECT_FALSE(r.passed);  // weak 0.5 < 0.6 now counts
+  EXPECT_EQ(gate_exit_code(r, false), 1);
+}
+
 // Two views of one tensor share their data pointer; each must get its own predictions.
 TEST(PredictionMemo, SameAddressDifferentDataGetsItsOwnPredictions) {
   const Model model = Model::create("mnist_small", 0);
@@ -384,6 +408,12 @@ TEST(SubjectValidation, NamesWhatIsMissing) {
   Subject wrong_size = base().instances(two).clusters(tiny_clusters(tiny_dataset(30, 4), 1));
   EXPECT_NE(validation_error(wrong_size).find("30 samples"), std::string::npos)
       << validation_error(wrong_size);
+
+  Subject unknown_gate = base().instances(two).gate_test_sets({"strong", "held-out"});
+  EXPECT_NE(validation_error(unknown_gate)
+                .find("'held-out', which is not a test set (the test sets: strong)"),
+            std::string::npos)
+      << validation_error(unknown_gate);
 
   EXPECT_THROW(Subject("S").test_set("train", d), Error);
   EXPECT_THROW(Subject("S").mutator("no_such_mutator"), Error);

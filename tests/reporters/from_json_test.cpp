@@ -1,6 +1,7 @@
 // Report::from_json and read_report: what to_json writes reads back unchanged; truncated, foreign
 // or ill-typed JSON is a mutagen::Error naming the file, the field and what was expected.
 #include <cmath>
+#include <sstream>
 
 #include "mutagen/io.h"
 #include "mutagen/reporters/reporter.h"
@@ -30,6 +31,20 @@ TEST(ReportFromJson, RoundTrip) {
   EXPECT_EQ(back.thresholds.low, 0.4);
   EXPECT_EQ(back.threshold, 0.5);
   EXPECT_EQ(back.scores[2].test_set, "weak");
+}
+
+TEST(ReportFromJson, SkippedMutantsAreWrittenOnlyWhenThereAreSome) {
+  Report r = fixture_report();
+  EXPECT_FALSE(r.to_json().contains("skipped"));  // reports of earlier runs stay as they were
+  r.skipped = {"ns-c-1-k-1-0123abcd: ns: the model has no layer it applies to"};
+  const nlohmann::json j = r.to_json();
+  ASSERT_TRUE(j.contains("skipped"));
+  EXPECT_EQ(Report::from_json(j, "mem").skipped, r.skipped);
+  std::ostringstream console;
+  print_console_report(r, console);
+  EXPECT_NE(console.str().find("Skipped (1)\n  ns-c-1-k-1-0123abcd: ns: the model has no layer"),
+            std::string::npos)
+      << console.str();
 }
 
 TEST(ReportFromJson, SavedFileReadsBack) {

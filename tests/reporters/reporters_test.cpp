@@ -133,8 +133,10 @@ TEST(JsonReport, FieldNamesAndValues) {
   EXPECT_EQ(v["errors"], 1);
   EXPECT_EQ(v["original"], (nlohmann::json{0.91, 0.92, 0.90}));
   const auto& s = j["scores"][1];
-  EXPECT_EQ(s,
-            (nlohmann::json{{"test_set", "test"}, {"killed", 1}, {"killable", 2}, {"score", 0.5}}));
+  EXPECT_EQ(
+      s,
+      (nlohmann::json{
+          {"test_set", "test"}, {"killed", 1}, {"killable", 2}, {"score", 0.5}, {"gated", true}}));
 }
 
 TEST(JsonReport, NonFiniteNumbersAreNull) {

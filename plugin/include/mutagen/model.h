@@ -81,8 +81,19 @@ class Model {
   // string padding ("same"/"valid").
   ConvGeometry layer_conv_geometry(int64_t k) const;
 
+  // Structural edits of C++ sequential models (DeepMutation++'s layer operators). Each returns an
+  // edited deep copy and records the edit, so that save() and load() rebuild the edited structure
+  // instead of the registered architecture. Throws mutagen::Error for TorchScript models (their
+  // graph is compiled) and for layers out of range.
+  Model without_layer(int64_t k) const;        // layer k removed
+  Model with_identity_at(int64_t k) const;     // layer k replaced by torch::nn::Identity
+  Model with_layer_repeated(int64_t k) const;  // a copy of layer k (own weights) inserted after it
+  // The edits applied to the registered architecture, in order ("remove:3,identity:1"); "" if none.
+  const std::string& layer_edits() const;
+
  private:
   explicit Model(std::shared_ptr<internal::ModelImpl> impl) : impl_(std::move(impl)) {}
+  Model edited_copy(const std::string& edit, const char* what) const;
   std::shared_ptr<internal::ModelImpl> impl_;
 };
 

@@ -47,8 +47,8 @@ struct MutantReport {
   // What the mutator changed, when it says (Mutator::describe_change): e.g. "conv2" and 37 weights.
   std::string layer;
   int64_t weights_changed = -1;  // -1: not reported by the mutator
-  bool killable = false;  // killed by the training data
-  bool trivial = false;   // killed by >= 90% of the training inputs (DeepCrime)
+  bool killable = false;         // killed by the training data
+  bool trivial = false;          // killed by >= 90% of the training inputs (DeepCrime)
   std::vector<Verdict> verdicts;
 };
 
@@ -57,6 +57,7 @@ struct ScoreReport {
   int64_t killed = 0;
   int64_t killable = 0;
   double score = 0;
+  bool gated = true;  // whether this set's score gates the run (Subject::gate_test_sets)
 };
 
 // Score bands as in Stryker: a score >= high is good (green), >= low is a warning (yellow), below
@@ -86,6 +87,9 @@ struct Report {
   bool passed = true;
   int64_t resumed = 0;  // (configuration, instance) results taken from an interrupted run's journal
   std::vector<std::string> errors;
+  // Mutants an operator could not make for these models, with the reason (Mutator's NotApplicable):
+  // not errors, so they do not fail the run.
+  std::vector<std::string> skipped;
   // The originals' fingerprints (what the mutants were made from) and the run's options (flags and
   // subject settings) and wall-clock seconds per phase ("mutants", "evaluation", "total").
   std::vector<std::string> original_fingerprints;

@@ -4,11 +4,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mutagen/clusters.h"
 #include "mutagen/dataset.h"
@@ -36,11 +35,12 @@ class Subject {
   Subject& target_classes(std::vector<int64_t> classes);
   Subject& clusters(ClusterFile clusters);
   Subject& clusters(std::function<ClusterFile()> provider);
-  // A registered mutator by name with its options (JSON), or a mutator object.
+  // A registered mutator by name with its options (JSON), or a mutator object. A group name adds
+  // every member; {"instances", K} adds K mutators with seeds seed..seed+K-1 (random operators).
   Subject& mutator(const std::string& name, nlohmann::json options = nlohmann::json::object());
   Subject& mutator(std::shared_ptr<Mutator> mutator);
-  // Fraction of each cluster's (and of the other clusters') correctly classified members held out from
-  // mutation, to measure how well a mutant generalises to the cluster.
+  // Fraction of each cluster's (and of the other clusters') correctly classified members held out
+  // from mutation, to measure how well a mutant generalises to the cluster.
   Subject& heldout_fraction(double f);
   // Size of the pool of other-class inputs handed to mutators, as a multiple of |I_neg|+|I_pos|.
   Subject& other_classes_ratio(double r);
@@ -55,6 +55,9 @@ class Subject {
   Subject& power_effect_size(double d);
   // The run fails (exit 1) when a test set's score is below this.
   Subject& min_score(double s);
+  // The test sets whose score gates the run (default: all). A weak set kept to compare against need
+  // not pass: its score is still reported.
+  Subject& gate_test_sets(std::vector<std::string> names);
   // Score bands for reports (Stryker's high/low: >= high good, >= low warning, below bad). The gate
   // ("break") is min_score.
   Subject& thresholds(double high, double low);
@@ -70,8 +73,8 @@ class Subject {
   Subject& seed(uint64_t s);
 
   const std::string& name() const { return name_; }
-  // Resolves lazy parts; validates (>= 2 instances, classes present in data and clusters, ...), throwing
-  // mutagen::Error that names the subject and what is wrong.
+  // Resolves lazy parts; validates (>= 2 instances, classes present in data and clusters, ...),
+  // throwing mutagen::Error that names the subject and what is wrong.
   const std::vector<Model>& resolved_instances() const;
   const ClusterFile& resolved_clusters() const;
   void validate() const;
@@ -91,6 +94,7 @@ class Subject {
   double threshold_high() const { return threshold_high_; }
   double threshold_low() const { return threshold_low_; }
   bool undecided_allowed() const { return allow_undecided_; }
+  const std::vector<std::string>& gated_test_sets() const { return gated_test_sets_; }
   double test_timeout() const { return timeout_; }
   double timeout_factor() const { return timeout_factor_; }
   double timeout_floor() const { return timeout_floor_; }
@@ -121,6 +125,7 @@ class Subject {
   double threshold_high_ = 0.8;
   double threshold_low_ = 0.6;
   bool allow_undecided_ = false;
+  std::vector<std::string> gated_test_sets_;
   double timeout_ = 0;
   double timeout_factor_ = 3.0;
   double timeout_floor_ = 10.0;

@@ -65,7 +65,8 @@ Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& 
                   const std::vector<NamedData>& sets, PredictionMemo& memo) {
   Outcomes outcomes(tests.size(), std::vector<Outcome>(sets.size()));
   for (size_t t = 0; t < tests.size(); ++t)
-    for (size_t s = 0; s < sets.size(); ++s) outcomes[t][s] = run_one(*tests[t], model, sets[s], memo);
+    for (size_t s = 0; s < sets.size(); ++s)
+      outcomes[t][s] = run_one(*tests[t], model, sets[s], memo);
   return outcomes;
 }
 
@@ -121,15 +122,16 @@ class Child {
         const std::vector<NamedData>& sets, PredictionMemo& memo, size_t first) {
     int fds[2];
     if (::pipe(fds) != 0)
-      throw Error(std::string("cannot isolate test evaluation: pipe() failed: ") + std::strerror(errno));
+      throw Error(std::string("cannot isolate test evaluation: pipe() failed: ") +
+                  std::strerror(errno));
     std::fflush(nullptr);
     pid_ = ::fork();
     if (pid_ < 0) {
       const int err = errno;
       ::close(fds[0]);
       ::close(fds[1]);
-      throw Error(std::string("cannot isolate test evaluation: fork() failed: ") + std::strerror(err) +
-                  " (out of memory or process limit?)");
+      throw Error(std::string("cannot isolate test evaluation: fork() failed: ") +
+                  std::strerror(err) + " (out of memory or process limit?)");
     }
     if (pid_ == 0) {
       ::close(fds[0]);
@@ -140,7 +142,8 @@ class Child {
       const size_t units = tests.size() * sets.size();
       for (size_t u = first; u < units; ++u) {
         const Outcome o = run_one(*tests[u / sets.size()], model, sets[u % sets.size()], memo);
-        const std::string line = nlohmann::json{{"unit", u}, {"outcome", outcome_to_json(o)}}.dump() + "\n";
+        const std::string line =
+            nlohmann::json{{"unit", u}, {"outcome", outcome_to_json(o)}}.dump() + "\n";
         for (size_t off = 0; off < line.size();) {
           const ssize_t w = ::write(fds[1], line.data() + off, line.size() - off);
           if (w <= 0) ::_exit(3);
@@ -173,7 +176,8 @@ class Child {
       }
       int wait_ms = -1;
       if (has_deadline) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) return false;
         wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
       }
@@ -205,7 +209,8 @@ class Child {
     }
     pid_ = -1;
     if (WIFSIGNALED(status))
-      how_ = "crashed (signal " + std::to_string(WTERMSIG(status)) + ", " + ::strsignal(WTERMSIG(status)) + ")";
+      how_ = "crashed (signal " + std::to_string(WTERMSIG(status)) + ", " +
+             ::strsignal(WTERMSIG(status)) + ")";
     else
       how_ = "exited with code " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return how_;

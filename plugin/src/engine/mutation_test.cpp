@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <set>
 #include <cstring>
 #include <mutex>
+#include <set>
 
 #include "mutagen/error.h"
 #include "mutagen/logging.h"
@@ -125,7 +125,9 @@ class PlainRunTest : public ::testing::Test {
         ctx.prediction_memo = &memo;
         ContextGuard guard(&ctx);
         factory_()->Run();
-        for (const auto& [metric, v] : ctx.measures) RecordProperty(metric + "." + set.name + "." + std::to_string(i), std::to_string(v.value));
+        for (const auto& [metric, v] : ctx.measures)
+          RecordProperty(metric + "." + set.name + "." + std::to_string(i),
+                         std::to_string(v.value));
       }
     }
   }
@@ -178,8 +180,8 @@ void warn_if_direction_looks_wrong(const std::string& metric, Better better) {
   std::string lower = metric;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const char* const kLowerIsBetter[] = {"loss", "error", "mse", "mae", "rmse", "nll",
-                                               "entropy", "perplexity", "mispred", "misclass"};
+  static const char* const kLowerIsBetter[] = {
+      "loss", "error", "mse", "mae", "rmse", "nll", "entropy", "perplexity", "mispred", "misclass"};
   const char* hit = nullptr;
   for (const char* word : kLowerIsBetter)
     if (lower.find(word) != std::string::npos) hit = word;
@@ -241,7 +243,8 @@ bool InitMutagen(int* argc, char** argv) {
       char* end = nullptr;
       f.min_score = std::strtod(v, &end);
       if (end == v || *end != '\0' || f.min_score < 0 || f.min_score > 1) {
-        std::fprintf(stderr, "mutagen: --mutagen_min_score expects a number in [0, 1], got '%s'\n", v);
+        std::fprintf(stderr, "mutagen: --mutagen_min_score expects a number in [0, 1], got '%s'\n",
+                     v);
         std::exit(2);
       }
     } else if (const char* v = value("--mutagen_thresholds=")) {
@@ -262,10 +265,11 @@ bool InitMutagen(int* argc, char** argv) {
       const bool complete = ok && (count == 2 || count == 3) && std::strchr(v, ',') &&
                             std::count(v, v + std::strlen(v), ',') == count - 1;
       if (!complete || t[1] > t[0]) {
-        std::fprintf(stderr,
-                     "mutagen: --mutagen_thresholds expects high,low[,break], numbers in [0, 1] with "
-                     "low <= high, got '%s'\n",
-                     v);
+        std::fprintf(
+            stderr,
+            "mutagen: --mutagen_thresholds expects high,low[,break], numbers in [0, 1] with "
+            "low <= high, got '%s'\n",
+            v);
         std::exit(2);
       }
       f.threshold_high = t[0];
@@ -281,7 +285,9 @@ bool InitMutagen(int* argc, char** argv) {
       char* end = nullptr;
       f.timeout = std::strtod(v, &end);
       if (end == v || *end != '\0' || !(f.timeout >= 0)) {
-        std::fprintf(stderr, "mutagen: --mutagen_timeout expects seconds >= 0 (0 = automatic), got '%s'\n", v);
+        std::fprintf(stderr,
+                     "mutagen: --mutagen_timeout expects seconds >= 0 (0 = automatic), got '%s'\n",
+                     v);
         std::exit(2);
       }
     } else if (const char* v = value("--mutagen_report=")) {
@@ -289,12 +295,13 @@ bool InitMutagen(int* argc, char** argv) {
     } else if (const char* v = value("--mutagen_subject=")) {
       f.subject = v;
     } else if (arg.rfind("--mutagen_", 0) == 0) {
-      std::fprintf(stderr,
-                   "mutagen: unknown flag '%s' (known: --mutagen_run, --mutagen_min_score=X, "
-                   "--mutagen_report=FILE, --mutagen_no_cache, --mutagen_subject=NAME, "
-                   "--mutagen_timeout=SECONDS, --mutagen_allow_undecided, --mutagen_reporters=LIST, "
-                   "--mutagen_report_dir=DIR, --mutagen_thresholds=HIGH,LOW[,BREAK])\n",
-                   argv[i]);
+      std::fprintf(
+          stderr,
+          "mutagen: unknown flag '%s' (known: --mutagen_run, --mutagen_min_score=X, "
+          "--mutagen_report=FILE, --mutagen_no_cache, --mutagen_subject=NAME, "
+          "--mutagen_timeout=SECONDS, --mutagen_allow_undecided, --mutagen_reporters=LIST, "
+          "--mutagen_report_dir=DIR, --mutagen_thresholds=HIGH,LOW[,BREAK])\n",
+          argv[i]);
       std::exit(2);
     } else {
       argv[out++] = argv[i];

@@ -1,4 +1,5 @@
-// The mutation run: originals and mutants through the user's tests, kill decisions, scores, reports.
+// The mutation run: originals and mutants through the user's tests, kill decisions, scores,
+// reports.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "mutagen/hash.h"
 #include "mutagen/mutant_cache.h"
 #include "mutagen/mutation_test.h"
+#include "mutagen/mutators/mutator.h"
 #include "mutagen/random.h"
 #include "mutagen/reporters/registry.h"
 #include "mutagen/reporters/reporter.h"
@@ -87,15 +89,19 @@ std::vector<torch::Tensor> predict_sets(const Model& model, const std::vector<Na
 std::string run_fingerprint(const Subject& subject, const std::vector<std::string>& fingerprints,
                             const std::vector<const RegisteredTest*>& tests,
                             const std::vector<NamedData>& sets,
-                            const std::vector<MutantConfig>& configs, const std::string& training_hash) {
+                            const std::vector<MutantConfig>& configs,
+                            const std::string& training_hash) {
   Hasher h;
   h.str("mutagen-run-v1").str(executable_identity()).str(subject.name());
   for (const auto& f : fingerprints) h.str(f);
   for (const RegisteredTest* t : tests) h.str(t->full_name());
   for (const auto& s : sets) h.str(s.name).tensor(s.data->images).tensor(s.data->labels);
   for (const auto& c : configs)
-    h.str(c.mutator->name()).str(c.mutator->options().dump()).str(c.mutator->version()).u64(
-        static_cast<uint64_t>(c.cls)).u64(static_cast<uint64_t>(c.cluster));
+    h.str(c.mutator->name())
+        .str(c.mutator->options().dump())
+        .str(c.mutator->version())
+        .u64(static_cast<uint64_t>(c.cls))
+        .u64(static_cast<uint64_t>(c.cluster));
   h.str(training_hash).f64(subject.heldout()).f64(subject.other_ratio()).u64(subject.seed());
   h.f64(flags().timeout >= 0 ? flags().timeout : subject.test_timeout());
   h.f64(subject.timeout_factor()).f64(subject.timeout_floor());
@@ -148,16 +154,20 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   report.alpha = subject.alpha();
   report.effect_size = subject.effect_size();
   report.alternative = alternative_name(subject.alternative());
-  report.kill_criterion = subject.kill_criterion() == KillCriterion::kPerInput ? "per-input" : "wilcoxon-cohen";
+  report.kill_criterion =
+      subject.kill_criterion() == KillCriterion::kPerInput ? "per-input" : "wilcoxon-cohen";
   report.power_effect_size = subject.power_effect_size();
   report.instances = n;
   for (const auto& s : sets) report.test_sets.push_back(s.name);
   report.threshold = flags().min_score >= 0 ? flags().min_score : subject.min_score();
-  report.thresholds.high = flags().threshold_high >= 0 ? flags().threshold_high : subject.threshold_high();
-  report.thresholds.low = flags().threshold_low >= 0 ? flags().threshold_low : subject.threshold_low();
+  report.thresholds.high =
+      flags().threshold_high >= 0 ? flags().threshold_high : subject.threshold_high();
+  report.thresholds.low =
+      flags().threshold_low >= 0 ? flags().threshold_low : subject.threshold_low();
 
-  spdlog::info("subject '{}': {} instances, {} tests, test sets: {}; kills: {}, {}", subject.name(), n,
-               tests.size(), fmt::join(report.test_sets, ", "), report.kill_criterion, report.alternative);
+  spdlog::info("subject '{}': {} instances, {} tests, test sets: {}; kills: {}, {}", subject.name(),
+               n, tests.size(), fmt::join(report.test_sets, ", "), report.kill_criterion,
+               report.alternative);
 
   std::vector<MutantConfig> configs;
   for (const auto& m : subject.mutators()) {
@@ -182,8 +192,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   std::vector<torch::Tensor> train_correct(static_cast<size_t>(n));
   const double fixed_timeout = flags().timeout >= 0 ? flags().timeout : subject.test_timeout();
   const double original_limit = fixed_timeout > 0 ? fixed_timeout : kOriginalTimeoutSeconds;
-  const std::vector<std::vector<double>> original_timeouts(tests.size(),
-                                                           std::vector<double>(sets.size(), original_limit));
+  const std::vector<std::vector<double>> original_timeouts(
+      tests.size(), std::vector<double>(sets.size(), original_limit));
   for (int64_t i = 0; i < n; ++i) {
     PredictionMemo memo;
     original_pred[i] = predict_sets(instances[i], sets, memo);
@@ -201,8 +211,9 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
       for (size_t s = 0; s < sets.size(); ++s) {
         const Outcome& o = original[i].outcomes[t][s];
         if (o.error || o.timeout)
-          report.errors.push_back("original instance " + std::to_string(i) + ": " + tests[t]->full_name() +
-                                  " on '" + sets[s].name + "': " + o.message);
+          report.errors.push_back("original instance " + std::to_string(i) + ": " +
+                                  tests[t]->full_name() + " on '" + sets[s].name +
+                                  "': " + o.message);
       }
     progress.step("original instance " + std::to_string(i));
   }
@@ -215,11 +226,13 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
     for (size_t s = 0; s < sets.size(); ++s) {
       double slowest = 0;
       for (const auto& o : original) slowest = std::max(slowest, o.outcomes[t][s].seconds);
-      timeouts[t][s] = fixed_timeout > 0 ? fixed_timeout
-                                         : subject.timeout_factor() * slowest + subject.timeout_floor();
+      timeouts[t][s] = fixed_timeout > 0
+                           ? fixed_timeout
+                           : subject.timeout_factor() * slowest + subject.timeout_floor();
     }
 
-  MutantCache cache((std::filesystem::path(subject.cache_dir()) / "mutants").string(), !flags().no_cache);
+  MutantCache cache((std::filesystem::path(subject.cache_dir()) / "mutants").string(),
+                    !flags().no_cache);
   for (size_t ci = 0; ci < configs.size(); ++ci) {
     const MutantConfig& cfg = configs[ci];
     MutantReport mr;
@@ -227,13 +240,14 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
     mr.options = cfg.mutator->options();
     mr.cls = cfg.cls;
     mr.cluster = cfg.cluster;
-    mr.id = mr.operator_name + "-c" + std::to_string(cfg.cls) + "-k" + std::to_string(cfg.cluster) + "-" +
-            Hasher().str(mr.options.dump()).hex().substr(0, 8);
+    mr.id = mr.operator_name + "-c" + std::to_string(cfg.cls) + "-k" + std::to_string(cfg.cluster) +
+            "-" + Hasher().str(mr.options.dump()).hex().substr(0, 8);
     std::vector<InstanceResult> mutant(static_cast<size_t>(n));
     bool failed = false;
     for (int64_t i = 0; i < n && !failed; ++i) {
-      const uint64_t seed = derive_seed(subject.seed(), static_cast<uint64_t>(
-                                                            (cfg.cls + 1) * 1000003 + (cfg.cluster + 1) * 1009 + i));
+      const uint64_t seed = derive_seed(
+          subject.seed(),
+          static_cast<uint64_t>((cfg.cls + 1) * 1000003 + (cfg.cluster + 1) * 1009 + i));
       if (auto j = journal.find(static_cast<int64_t>(ci), i)) {
         mutant[i] = InstanceResult::from_json(*j);
         ++report.resumed;
@@ -259,15 +273,16 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
                               subject.other_ratio(), seed);
           key.members = cc.members(cfg.cluster);
           if (sel.neg.empty())
-            throw Error("class " + std::to_string(cfg.cls) + " cluster " + std::to_string(cfg.cluster) +
-                        ": original instance " + std::to_string(i) +
+            throw Error("class " + std::to_string(cfg.cls) + " cluster " +
+                        std::to_string(cfg.cluster) + ": original instance " + std::to_string(i) +
                         " classifies none of the cluster's members correctly (I_neg is empty): no "
                         "targeted mutant can be made");
         }
         const MutationInputs inputs = make_inputs(training, sel, cfg.cls, cfg.cluster, seed);
-        nlohmann::json meta = {{"operator", mr.operator_name}, {"options", mr.options},
-                               {"class", cfg.cls}, {"cluster", cfg.cluster}, {"instance", i},
-                               {"i_neg", sel.neg.size()}, {"i_pos", sel.pos.size()}};
+        nlohmann::json meta = {
+            {"operator", mr.operator_name}, {"options", mr.options}, {"class", cfg.cls},
+            {"cluster", cfg.cluster},       {"instance", i},         {"i_neg", sel.neg.size()},
+            {"i_pos", sel.pos.size()}};
         bool made = false;
         const Model m = cache.get_or_create(
             key,
@@ -279,18 +294,26 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
         // Model copies share tensors: a mutator that writes into the original's weights would
         // silently turn every later comparison into mutant vs mutant.
         if (made && instances[i].fingerprint() != fingerprints[i])
-          throw Error("mutator '" + mr.operator_name + "' changed original instance " + std::to_string(i) +
-                      " (its weights' fingerprint differs after mutate()); a mutator must clone() the "
-                      "original and change only the copy");
+          throw Error(
+              "mutator '" + mr.operator_name + "' changed original instance " + std::to_string(i) +
+              " (its weights' fingerprint differs after mutate()); a mutator must clone() the "
+              "original and change only the copy");
         PredictionMemo memo;
         const std::vector<torch::Tensor> pred = predict_sets(m, sets, memo);
-        mutant[i].targeting = measure_targeting(sel, cfg.cls, pred[0], train_correct[i], training,
-                                                pred[eval_index], original_pred[i][eval_index], eval_set);
+        mutant[i].targeting =
+            measure_targeting(sel, cfg.cls, pred[0], train_correct[i], training, pred[eval_index],
+                              original_pred[i][eval_index], eval_set);
         describe_change(instances[i], m, mutant[i].targeting);
         mutant[i].outcomes = evaluate_isolated(m, tests, sets, memo, timeouts);
-        for (size_t s = 0; s < sets.size(); ++s) mutant[i].correct.push_back(correct_string(pred[s], *sets[s].data));
+        for (size_t s = 0; s < sets.size(); ++s)
+          mutant[i].correct.push_back(correct_string(pred[s], *sets[s].data));
         journal.record(static_cast<int64_t>(ci), i, mutant[i].to_json());
-        progress.step(mr.id + " instance " + std::to_string(i) + (mutant[i].cached ? " (cached)" : " (made)"));
+        progress.step(mr.id + " instance " + std::to_string(i) +
+                      (mutant[i].cached ? " (cached)" : " (made)"));
+      } catch (const NotApplicable& e) {
+        report.skipped.push_back(mr.id + ": " + e.what());
+        spdlog::warn("{}: skipped: {}", mr.id, e.what());
+        failed = true;
       } catch (const std::exception& e) {
         report.errors.push_back(mr.id + ": " + e.what());
         spdlog::error("{}: {}", mr.id, e.what());
@@ -305,7 +328,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
       std::vector<const InstanceResult*> o, m;
       for (int64_t i = 0; i < n; ++i) o.push_back(&original[i]), m.push_back(&mutant[i]);
       for (size_t s = 0; s < sets.size(); ++s) {
-        Verdict v = decide_per_input(sets[s].name, count_correct(o, s), count_correct(m, s), n, kill);
+        Verdict v =
+            decide_per_input(sets[s].name, count_correct(o, s), count_correct(m, s), n, kill);
         for (int64_t i = 0; i < n; ++i) {
           v.original.push_back(share_correct(original[i].correct[s]));
           v.mutant.push_back(share_correct(mutant[i].correct[s]));
@@ -320,7 +344,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
             o.push_back(&original[i].outcomes[t][s]);
             m.push_back(&mutant[i].outcomes[t][s]);
           }
-          for (auto& v : decide(tests[t]->full_name(), sets[s].name, o, m, kill)) mr.verdicts.push_back(std::move(v));
+          for (auto& v : decide(tests[t]->full_name(), sets[s].name, o, m, kill))
+            mr.verdicts.push_back(std::move(v));
         }
     }
     for (const auto& v : mr.verdicts)
@@ -328,7 +353,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
     report.mutants.push_back(std::move(mr));
   }
 
-  score(report, subject.test_sets());
+  score(report, subject.test_sets(), subject.gated_test_sets());
   const double total_seconds = seconds_since(started);
   report.timings = {{"originals", originals_seconds},
                     {"mutants", total_seconds - originals_seconds},
@@ -347,8 +372,10 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   a.exit_code = gate_exit_code(report, subject.undecided_allowed() || flags().allow_undecided);
   a.journal = journal.path();
   a.report = std::move(report);
-  spdlog::info("mutation run of '{}' took {}", subject.name(),
-               format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
+  spdlog::info(
+      "mutation run of '{}' took {}", subject.name(),
+      format_duration(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()));
   return a;
 }
 
@@ -383,7 +410,8 @@ int RunMutationAnalysis() {
       std::string path = flags().report;
       if (subjects.size() > 1) {
         const std::filesystem::path p(path);
-        path = (p.parent_path() / (p.stem().string() + "-" + name + p.extension().string())).string();
+        path =
+            (p.parent_path() / (p.stem().string() + "-" + name + p.extension().string())).string();
       }
       std::string dir = flags().report_dir;
       if (dir.empty()) dir = std::filesystem::path(path).parent_path().string();

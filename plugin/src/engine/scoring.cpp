@@ -1,17 +1,20 @@
 #include "scoring.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
 namespace mutagen::internal {
 
-void score(Report& report, const std::vector<NamedTestSet>& test_sets) {
+void score(Report& report, const std::vector<NamedTestSet>& test_sets,
+           const std::vector<std::string>& gated) {
   report.scores.clear();
   int64_t killable = 0;
   for (const auto& mr : report.mutants) killable += mr.killable ? 1 : 0;
   for (const auto& s : test_sets) {
     ScoreReport sr;
     sr.test_set = s.name;
+    sr.gated = gated.empty() || std::find(gated.begin(), gated.end(), s.name) != gated.end();
     for (const auto& mr : report.mutants) {
       if (!mr.killable) continue;
       ++sr.killable;
@@ -21,7 +24,8 @@ void score(Report& report, const std::vector<NamedTestSet>& test_sets) {
           break;
         }
     }
-    sr.score = sr.killable ? static_cast<double>(sr.killed) / static_cast<double>(sr.killable) : std::nan("");
+    sr.score = sr.killable ? static_cast<double>(sr.killed) / static_cast<double>(sr.killable)
+                           : std::nan("");
     report.scores.push_back(sr);
   }
   report.decided = killable > 0;
@@ -29,17 +33,18 @@ void score(Report& report, const std::vector<NamedTestSet>& test_sets) {
     report.undecided_reason = "no mutant could be made or evaluated" +
                               std::string(report.errors.empty() ? "" : " (see the errors)");
   } else if (killable == 0) {
-    report.undecided_reason =
-        "none of the " + std::to_string(report.mutants.size()) +
-        " mutants is killable: the tests on the training data kill none of them, so no score can be "
-        "computed. Stronger mutants, more instances (" + std::to_string(report.instances) +
-        " now) or tests that measure what the mutants break would decide";
+    report.undecided_reason = "none of the " + std::to_string(report.mutants.size()) +
+                              " mutants is killable: the tests on the training data kill none of "
+                              "them, so no score can be "
+                              "computed. Stronger mutants, more instances (" +
+                              std::to_string(report.instances) +
+                              " now) or tests that measure what the mutants break would decide";
   } else {
     report.undecided_reason.clear();
   }
   report.passed = report.decided;
   for (const auto& sr : report.scores)
-    if (sr.killable > 0 && sr.score < report.threshold) report.passed = false;
+    if (sr.gated && sr.killable > 0 && sr.score < report.threshold) report.passed = false;
 }
 
 int gate_exit_code(const Report& report, bool allow_undecided) {

@@ -10,7 +10,9 @@
 namespace mutagen::internal {
 
 // Fills report.scores, report.decided / undecided_reason and report.passed from report.mutants.
-void score(Report& report, const std::vector<NamedTestSet>& test_sets);
+// `gated`: the test sets whose score gates the run (empty: all).
+void score(Report& report, const std::vector<NamedTestSet>& test_sets,
+           const std::vector<std::string>& gated = {});
 
 // 2 on errors or an undecided run (unless allowed), 1 below the threshold, else 0.
 int gate_exit_code(const Report& report, bool allow_undecided);

@@ -8,7 +8,8 @@
 namespace mutagen::internal {
 
 namespace {
-std::vector<int64_t> correct_only(const std::vector<int64_t>& positions, const torch::Tensor& correct) {
+std::vector<int64_t> correct_only(const std::vector<int64_t>& positions,
+                                  const torch::Tensor& correct) {
   const auto acc = correct.accessor<bool, 1>();
   std::vector<int64_t> out;
   for (int64_t p : positions)
@@ -27,8 +28,8 @@ void split_heldout(std::vector<int64_t> v, double fraction, Rng& rng, std::vecto
 }  // namespace
 
 InputSelection select_inputs(const torch::Tensor& correct, const torch::Tensor& labels,
-                             const ClassClusters& clusters, int64_t cluster, double heldout_fraction,
-                             double other_ratio, uint64_t seed) {
+                             const ClassClusters& clusters, int64_t cluster,
+                             double heldout_fraction, double other_ratio, uint64_t seed) {
   const torch::Tensor correct_cpu = correct.to(torch::kCPU).to(torch::kBool).contiguous();
   InputSelection s;
   Rng rng(seed);

@@ -31,7 +31,8 @@ Subject& Subject::test_set(const std::string& name, Dataset data) {
     throw Error("subject '" + name_ + "': test set name '" + name +
                 "' is reserved or empty (\"train\" is the training data)");
   for (const auto& s : test_sets_)
-    if (s.name == name) throw Error("subject '" + name_ + "': test set '" + name + "' declared twice");
+    if (s.name == name)
+      throw Error("subject '" + name_ + "': test set '" + name + "' declared twice");
   test_sets_.push_back({name, std::move(data)});
   return *this;
 }
@@ -55,9 +56,25 @@ Subject& Subject::clusters(std::function<ClusterFile()> provider) {
 }
 
 Subject& Subject::mutator(const std::string& name, nlohmann::json options) {
+  // "instances": K (random operators, e.g. DeepMutation++) adds K mutators with seeds
+  // seed..seed+K-1 and instances 1, so that raising K keeps the first mutants' options (and cache
+  // entries).
+  int64_t copies = 1;
+  if (options.is_object() && options.contains("instances") &&
+      options["instances"].is_number_integer() && options["instances"].get<int64_t>() >= 1 &&
+      (!options.contains("seed") || options["seed"].is_number_integer())) {
+    copies = options["instances"].get<int64_t>();
+  }
   // A group name ("arachne") adds each member with the same options.
   for (const auto& member : MutatorRegistry::global().expand(name)) {
-    mutators_.push_back(MutatorRegistry::global().create(member, options));
+    for (int64_t s = 0; s < copies; ++s) {
+      nlohmann::json o = options;
+      if (copies > 1) {
+        o["seed"] = o.value("seed", int64_t{0}) + s;
+        o["instances"] = 1;
+      }
+      mutators_.push_back(MutatorRegistry::global().create(member, o));
+    }
   }
   return *this;
 }
@@ -75,7 +92,8 @@ std::string format_number(double v) {
   return buf;
 }
 std::string alternative_name(Alternative a) {
-  return a == Alternative::kTwoSided ? "two-sided" : (a == Alternative::kGreater ? "one-sided" : "less");
+  return a == Alternative::kTwoSided ? "two-sided"
+                                     : (a == Alternative::kGreater ? "one-sided" : "less");
 }
 double in_range(const std::string& subject, const char* what, double v, double lo, double hi) {
   if (!(v >= lo && v <= hi))
@@ -113,6 +131,11 @@ Subject& Subject::power_effect_size(double d) {
   power_effect_ = in_range(name_, "power_effect_size", d, 0.0, 100.0);
   return *this;
 }
+Subject& Subject::gate_test_sets(std::vector<std::string> names) {
+  gated_test_sets_ = std::move(names);
+  return *this;
+}
+
 Subject& Subject::allow_undecided(bool allow) {
   allow_undecided_ = allow;
   return *this;
@@ -165,7 +188,8 @@ const std::vector<Model>& Subject::resolved_instances() const {
 
 const ClusterFile& Subject::resolved_clusters() const {
   if (!clusters_resolved_) {
-    if (!cluster_provider_) throw Error("subject '" + name_ + "': no clusters declared (.clusters(...))");
+    if (!cluster_provider_)
+      throw Error("subject '" + name_ + "': no clusters declared (.clusters(...))");
     clusters_ = cluster_provider_();
     clusters_resolved_ = true;
   }
@@ -176,6 +200,17 @@ void Subject::validate() const {
   const std::string who = "subject '" + name_ + "'";
   if (training_.size() == 0) throw Error(who + ": no training data (.training_data(...))");
   if (test_sets_.empty()) throw Error(who + ": no test set (.test_set(name, data))");
+  for (const auto& g : gated_test_sets_) {
+    bool known = false;
+    std::string names;
+    for (const auto& s : test_sets_) {
+      known = known || s.name == g;
+      names += (names.empty() ? "" : ", ") + s.name;
+    }
+    if (!known)
+      throw Error(who + ": gate_test_sets names '" + g +
+                  "', which is not a test set (the test sets: " + names + ")");
+  }
   const auto& models = resolved_instances();
   // A subject that can never reach p < alpha would report "nothing killable" and pass on nothing.
   // Smallest exact p with n instances: all signs alike (signed-rank), or one input right on every
@@ -187,8 +222,9 @@ void Subject::validate() const {
   int64_t needed = 2;
   while (needed < 64 && !(smallest_p(needed) < alpha_ * (1 - 1e-9))) ++needed;
   if (static_cast<int64_t>(models.size()) < needed)
-    throw Error(who + ": " + std::to_string(models.size()) + " original instance(s) cannot kill any mutant at alpha " +
-                format_number(alpha_) + " (" + alternative_name(alternative_) +
+    throw Error(who + ": " + std::to_string(models.size()) +
+                " original instance(s) cannot kill any mutant at alpha " + format_number(alpha_) +
+                " (" + alternative_name(alternative_) +
                 "): the smallest possible exact p-value is " +
                 format_number(smallest_p(static_cast<int64_t>(models.size()))) + "; at least " +
                 std::to_string(needed) + " instances are needed (the thesis used 20)");
@@ -196,15 +232,16 @@ void Subject::validate() const {
   if (mutators_.empty()) throw Error(who + ": no mutators (.mutator(\"tmr\", ...))");
   const auto& clusters = resolved_clusters();
   if (clusters.dataset_size != training_.size())
-    throw Error(who + ": the cluster file (pipeline '" + clusters.pipeline + "') was made for a data set of " +
-                std::to_string(clusters.dataset_size) + " samples, the training data has " +
-                std::to_string(training_.size()));
+    throw Error(who + ": the cluster file (pipeline '" + clusters.pipeline +
+                "') was made for a data set of " + std::to_string(clusters.dataset_size) +
+                " samples, the training data has " + std::to_string(training_.size()));
   for (int64_t c : classes_) {
     if (c < 0 || c >= training_.num_classes)
       throw Error(who + ": target class " + std::to_string(c) + " outside [0, " +
                   std::to_string(training_.num_classes) + ")");
     if (training_.indices_of_class(c).empty())
-      throw Error(who + ": target class " + std::to_string(c) + " is absent from the training data");
+      throw Error(who + ": target class " + std::to_string(c) +
+                  " is absent from the training data");
     if (!clusters.has_class(c))
       throw Error(who + ": the cluster file has no clusters for target class " + std::to_string(c));
     const auto& cc = clusters.for_class(c);
@@ -212,7 +249,8 @@ void Subject::validate() const {
       if (training_.labels[s].item<int64_t>() != c)
         throw Error(who + ": the cluster file lists sample " + std::to_string(s) + " under class " +
                     std::to_string(c) + " but its label is " +
-                    std::to_string(training_.labels[s].item<int64_t>()) + " (made for other data?)");
+                    std::to_string(training_.labels[s].item<int64_t>()) +
+                    " (made for other data?)");
       break;  // one spot check per class is enough to catch a mismatched file cheaply
     }
   }

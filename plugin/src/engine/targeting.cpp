@@ -1,7 +1,6 @@
 #include "targeting.h"
 
 #include <algorithm>
-
 #include <cmath>
 #include <limits>
 
@@ -45,7 +44,8 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
                                     const torch::Tensor& train_pred,
                                     const torch::Tensor& original_train_correct,
                                     const Dataset& training, const torch::Tensor& eval_pred,
-                                    const torch::Tensor& original_eval_pred, const Dataset& eval_set) {
+                                    const torch::Tensor& original_eval_pred,
+                                    const Dataset& eval_set) {
   InstanceTargeting t;
   if (cls >= 0) {
     t.neg = mispredicted(train_pred, selection.neg, cls);
@@ -64,8 +64,10 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
   const torch::Tensor mutant_correct = train_pred.eq(training.labels);
   const double right = original_train_correct.sum().item<double>();
   t.broken_fraction =
-      right > 0 ? original_train_correct.logical_and(mutant_correct.logical_not()).sum().item<double>() / right
-                : 0.0;
+      right > 0
+          ? original_train_correct.logical_and(mutant_correct.logical_not()).sum().item<double>() /
+                right
+          : 0.0;
   return t;
 }
 
@@ -143,7 +145,8 @@ void summarise_targeting(const std::vector<InstanceTargeting>& instances, Mutant
   report.other_classes_worst_class = -1;
   for (size_t c = 0; c < classes; ++c) {
     std::vector<double> v;
-    for (const auto& t : instances) v.push_back(c < t.class_change.size() ? t.class_change[c] : kNaN);
+    for (const auto& t : instances)
+      v.push_back(c < t.class_change.size() ? t.class_change[c] : kNaN);
     const double m = mean_finite(v);
     if (!std::isfinite(m)) continue;
     per_class.push_back(m);
@@ -158,11 +161,16 @@ void summarise_targeting(const std::vector<InstanceTargeting>& instances, Mutant
 nlohmann::json InstanceTargeting::to_json() const {
   nlohmann::json changes = nlohmann::json::array();
   for (double c : class_change) changes.push_back(number(c));
-  return {{"neg", number(neg)},           {"pos", number(pos)},
-          {"heldout_neg", number(heldout_neg)}, {"heldout_pos", number(heldout_pos)},
-          {"size_neg", size_neg},         {"size_pos", size_pos},
-          {"class_change", changes},      {"broken_fraction", broken_fraction},
-          {"layer", layer},               {"weights_changed", weights_changed}};
+  return {{"neg", number(neg)},
+          {"pos", number(pos)},
+          {"heldout_neg", number(heldout_neg)},
+          {"heldout_pos", number(heldout_pos)},
+          {"size_neg", size_neg},
+          {"size_pos", size_pos},
+          {"class_change", changes},
+          {"broken_fraction", broken_fraction},
+          {"layer", layer},
+          {"weights_changed", weights_changed}};
 }
 
 InstanceTargeting InstanceTargeting::from_json(const nlohmann::json& j) {

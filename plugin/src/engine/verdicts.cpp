@@ -98,9 +98,12 @@ Verdict pass_fail_verdict(const std::string& test, const std::string& set,
 
 std::string alternative_name(Alternative a) {
   switch (a) {
-    case Alternative::kTwoSided: return "two-sided";
-    case Alternative::kGreater: return "greater";
-    case Alternative::kLess: return "less";
+    case Alternative::kTwoSided:
+      return "two-sided";
+    case Alternative::kGreater:
+      return "greater";
+    case Alternative::kLess:
+      return "less";
   }
   return "?";
 }
@@ -115,7 +118,8 @@ std::vector<Verdict> decide(const std::string& test, const std::string& set,
   if (metrics.empty()) {
     out.push_back(pass_fail_verdict(test, set, original, mutant, options));
   } else {
-    for (const auto& m : metrics) out.push_back(measured_verdict(test, m, set, original, mutant, options));
+    for (const auto& m : metrics)
+      out.push_back(measured_verdict(test, m, set, original, mutant, options));
   }
   return out;
 }

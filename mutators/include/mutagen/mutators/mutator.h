@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mutagen/dataset.h"
+#include "mutagen/error.h"
 #include "mutagen/model.h"
 
 namespace mutagen {
@@ -19,6 +20,14 @@ struct MutationInputs {
   Dataset pos;    // I_pos: correctly classified rest of the class: other clusters and noise (held-out removed)
   Dataset other;  // correctly classified inputs of the other classes, a seeded sample
   uint64_t seed = 0;
+};
+
+// Thrown by mutate() when the operator makes no sense for this model (NS on a layer with one
+// neuron, LD where every removal breaks shapes, a structural edit of a compiled TorchScript graph):
+// the engine reports the mutant as skipped with the reason instead of as an error.
+class NotApplicable : public Error {
+ public:
+  using Error::Error;
 };
 
 class Mutator {

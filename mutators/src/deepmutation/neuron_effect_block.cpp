@@ -1,0 +1,20 @@
+// NEB: blocks a seeded `ratio` of the neurons feeding one layer by zeroing the weights through
+// which they act on it (input columns of a Linear, input channels of a Conv2d; DeepMutation++).
+#include "deepmutation_base.h"
+
+namespace mutagen {
+
+Model NeuronEffectBlock::mutate(const Model& original, const MutationInputs& inputs) const {
+  Rng rng(mutant_seed(inputs));
+  const int64_t k = internal::choose_layer(original, options_, rng, kName, internal::has_weight,
+                                           "a Linear or Conv2d layer");
+  Model mutant = original.clone();
+  torch::NoGradGuard no_grad;
+  torch::Tensor w = mutant.layer_weight(k);
+  const int64_t neurons = w.size(1);
+  for (int64_t n : internal::choose(neurons, internal::count_of(options_.ratio(), neurons), rng))
+    w.select(1, n).zero_();
+  return mutant;
+}
+
+}  // namespace mutagen

@@ -1,0 +1,24 @@
+// WS: shuffles the incoming weights of a seeded `ratio` of one layer's neurons (output units or
+// channels), so each keeps the multiset of its weights but loses their arrangement
+// (DeepMutation++).
+#include "deepmutation_base.h"
+
+namespace mutagen {
+
+Model WeightShuffling::mutate(const Model& original, const MutationInputs& inputs) const {
+  Rng rng(mutant_seed(inputs));
+  const int64_t k = internal::choose_layer(original, options_, rng, kName, internal::has_weight,
+                                           "a Linear or Conv2d layer");
+  Model mutant = original.clone();
+  torch::NoGradGuard no_grad;
+  torch::Tensor w = mutant.layer_weight(k);
+  const int64_t neurons = w.size(0);
+  for (int64_t n : internal::choose(neurons, internal::count_of(options_.ratio(), neurons), rng)) {
+    torch::Tensor row = w[n].view(-1);
+    const std::vector<int64_t> order = permutation(row.numel(), rng.next());
+    row.copy_(row.index({torch::tensor(order, torch::kLong)}));
+  }
+  return mutant;
+}
+
+}  // namespace mutagen
