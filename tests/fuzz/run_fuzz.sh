@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets, one after another (one fuzzing process at a time).
-#   tests/fuzz/run_fuzz.sh BUILD_DIR SECONDS [READER...]    READER: idx csv clusters model (default all)
+#   tests/fuzz/run_fuzz.sh BUILD_DIR SECONDS [READER...]    READER: idx csv clusters model report (default all)
 # BUILD_DIR holds the fuzz_<reader> binaries (tests/fuzz/CMakeLists.txt). Each target runs over the
 # corpus in tests/fuzz/corpus/<reader> plus SECONDS of fuzzing, starting again after a crash inside
 # libtorch; new inputs go to BUILD_DIR/work/<reader>, findings to
@@ -14,7 +14,7 @@ build="${1:?usage: run_fuzz.sh BUILD_DIR SECONDS [READER...]}"
 seconds="${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [READER...]}"
 shift 2
 readers=("$@")
-((${#readers[@]})) || readers=(idx csv clusters model)
+((${#readers[@]})) || readers=(idx csv clusters model report)
 
 # Replays finding $1 of target $2 and sorts it: prints "ours", "torch" or "gone" (no longer reproduces)
 # and the report's key lines after it.
