@@ -409,6 +409,12 @@ TEST(SubjectValidation, NamesWhatIsMissing) {
   EXPECT_NE(validation_error(wrong_size).find("30 samples"), std::string::npos)
       << validation_error(wrong_size);
 
+  Subject wrong_class = base().instances(two).mutator("tmr", {}, {3});
+  EXPECT_NE(
+      validation_error(wrong_class).find("restricted to class 3, which is not a target class"),
+      std::string::npos)
+      << validation_error(wrong_class);
+
   Subject unknown_gate = base().instances(two).gate_test_sets({"strong", "held-out"});
   EXPECT_NE(validation_error(unknown_gate)
                 .find("'held-out', which is not a test set (the test sets: strong)"),

@@ -32,6 +32,20 @@ TEST(SubjectMutators, InstancesStartAtTheGivenSeedAndExpandGroups) {
   for (const auto& m : s.mutators()) EXPECT_FALSE(m->targeted());
 }
 
+TEST(SubjectMutators, OnlyClassesRestrictEveryMemberOfAGroup) {
+  Subject s("S");
+  s.target_classes({0, 5, 7});
+  s.mutator("tmr");
+  s.mutator("arachne", {{"seed", 1}}, {5});
+  ASSERT_EQ(s.mutators().size(), 3u);
+  for (int64_t c : {0, 5, 7}) EXPECT_TRUE(s.mutator_targets(0, c));
+  for (size_t i : {1u, 2u}) {
+    EXPECT_FALSE(s.mutator_targets(i, 0));
+    EXPECT_TRUE(s.mutator_targets(i, 5));
+    EXPECT_FALSE(s.mutator_targets(i, 7));
+  }
+}
+
 TEST(SubjectMutators, BadInstancesAreNamedErrors) {
   EXPECT_THROW(Subject("S").mutator("gf", {{"instances", 0}}), mutagen::Error);
   EXPECT_THROW(Subject("S").mutator("gf", {{"instances", "three"}}), mutagen::Error);

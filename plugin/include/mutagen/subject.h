@@ -39,6 +39,10 @@ class Subject {
   // every member; {"instances", K} adds K mutators with seeds seed..seed+K-1 (random operators).
   Subject& mutator(const std::string& name, nlohmann::json options = nlohmann::json::object());
   Subject& mutator(std::shared_ptr<Mutator> mutator);
+  // The same, for some of the target classes only (e.g. a costlier mutator on one class); an empty
+  // list means all of them.
+  Subject& mutator(const std::string& name, nlohmann::json options,
+                   std::vector<int64_t> only_classes);
   // Fraction of each cluster's (and of the other clusters') correctly classified members held out
   // from mutation, to measure how well a mutant generalises to the cluster.
   Subject& heldout_fraction(double f);
@@ -83,6 +87,8 @@ class Subject {
   const std::vector<NamedTestSet>& test_sets() const { return test_sets_; }
   const std::vector<int64_t>& classes() const { return classes_; }
   const std::vector<std::shared_ptr<Mutator>>& mutators() const { return mutators_; }
+  // Whether mutators()[i] (a targeted one) is run on target class `cls`.
+  bool mutator_targets(size_t i, int64_t cls) const;
   double heldout() const { return heldout_; }
   double other_ratio() const { return other_ratio_; }
   double alpha() const { return alpha_; }
@@ -114,6 +120,7 @@ class Subject {
   mutable bool clusters_resolved_ = false;
   std::function<ClusterFile()> cluster_provider_;
   std::vector<std::shared_ptr<Mutator>> mutators_;
+  std::vector<std::vector<int64_t>> mutator_classes_;  // per mutator; empty: all classes
   double heldout_ = 0.25;
   double other_ratio_ = 1.0;
   double alpha_ = 0.05;

@@ -170,13 +170,16 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
                report.alternative);
 
   std::vector<MutantConfig> configs;
-  for (const auto& m : subject.mutators()) {
+  for (size_t mi = 0; mi < subject.mutators().size(); ++mi) {
+    const auto& m = subject.mutators()[mi];
     if (!m->targeted()) {
       configs.push_back({m, -1, -1});
       continue;
     }
-    for (int64_t c : subject.classes())
+    for (int64_t c : subject.classes()) {
+      if (!subject.mutator_targets(mi, c)) continue;
       for (int64_t k : clusters.for_class(c).cluster_ids()) configs.push_back({m, c, k});
+    }
   }
   std::vector<std::string> fingerprints(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) fingerprints[i] = instances[i].fingerprint();

@@ -74,6 +74,7 @@ Subject& Subject::mutator(const std::string& name, nlohmann::json options) {
         o["instances"] = 1;
       }
       mutators_.push_back(MutatorRegistry::global().create(member, o));
+      mutator_classes_.emplace_back();
     }
   }
   return *this;
@@ -82,7 +83,21 @@ Subject& Subject::mutator(const std::string& name, nlohmann::json options) {
 Subject& Subject::mutator(std::shared_ptr<Mutator> mutator) {
   if (!mutator) throw Error("subject '" + name_ + "': null mutator");
   mutators_.push_back(std::move(mutator));
+  mutator_classes_.emplace_back();
   return *this;
+}
+
+Subject& Subject::mutator(const std::string& name, nlohmann::json options,
+                          std::vector<int64_t> only_classes) {
+  const size_t first = mutators_.size();
+  mutator(name, std::move(options));
+  for (size_t i = first; i < mutators_.size(); ++i) mutator_classes_[i] = only_classes;
+  return *this;
+}
+
+bool Subject::mutator_targets(size_t i, int64_t cls) const {
+  const auto& only = mutator_classes_.at(i);
+  return only.empty() || std::find(only.begin(), only.end(), cls) != only.end();
 }
 
 namespace {
@@ -230,6 +245,11 @@ void Subject::validate() const {
                 std::to_string(needed) + " instances are needed (the thesis used 20)");
   if (classes_.empty()) throw Error(who + ": no target classes (.target_classes({...}))");
   if (mutators_.empty()) throw Error(who + ": no mutators (.mutator(\"tmr\", ...))");
+  for (size_t i = 0; i < mutators_.size(); ++i)
+    for (int64_t c : mutator_classes_[i])
+      if (std::find(classes_.begin(), classes_.end(), c) == classes_.end())
+        throw Error(who + ": mutator '" + mutators_[i]->name() + "' is restricted to class " +
+                    std::to_string(c) + ", which is not a target class (.target_classes({...}))");
   const auto& clusters = resolved_clusters();
   if (clusters.dataset_size != training_.size())
     throw Error(who + ": the cluster file (pipeline '" + clusters.pipeline +
