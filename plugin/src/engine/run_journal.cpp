@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "mutagen/error.h"
+#include "mutagen/hash.h"
 
 namespace fs = std::filesystem;
 
@@ -80,6 +82,18 @@ std::string executable_identity() {
   if (::stat(exe.c_str(), &st) != 0) return exe.string();
   return exe.string() + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
          "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+std::string executable_content_hash() {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  if (!in) return executable_identity();
+  Hasher h;
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    h.bytes(buffer.data(), static_cast<size_t>(in.gcount()));
+  }
+  return "content:" + h.hex();
 }
 
 }  // namespace mutagen::internal

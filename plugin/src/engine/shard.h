@@ -1,0 +1,51 @@
+#pragma once
+// Shards of a mutation run: which shard this process is (--mutagen_shard=k/n or the job array's
+// environment) and which (configuration, instance) work items it owns. The partition is a pure
+// function of the work items' order and expected costs, so every shard of one run computes the
+// same partition without talking to the others; `mutagen merge` puts the partial reports together.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mutagen::internal {
+
+struct ShardSpec {
+  int64_t index = 0;   // 1..count
+  int64_t count = 0;   // 0: not sharded
+  std::string source;  // where it came from, for messages ("--mutagen_shard", "SLURM_ARRAY_...")
+  bool active() const { return count > 0; }
+};
+
+// "k/n" with 1 <= k <= n. Throws mutagen::Error naming `source` and the expected form.
+ShardSpec parse_shard(const std::string& text, const std::string& source);
+
+// Looks up an environment variable (nullptr when unset); std::getenv in production.
+using EnvLookup = std::function<const char*(const char*)>;
+EnvLookup process_environment();
+
+// The shard of this process: `flag` (k/n) when given; otherwise the first scheduler whose variables
+// are present: Slurm job arrays (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT, or
+// SLURM_ARRAY_TASK_MIN/MAX[/STEP]), Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX, 0-based, with
+// the count in MUTAGEN_SHARD_COUNT), GitLab `parallel:` (CI_NODE_INDEX / CI_NODE_TOTAL). None of
+// them: not sharded. A malformed or out-of-range value is a mutagen::Error naming the variable.
+ShardSpec resolve_shard(const std::string& flag, const EnvLookup& env);
+
+// One unit of work: an original's evaluation (config = -1) or a mutant (config >= 0) of instance.
+struct WorkItem {
+  int64_t config = -1;
+  int64_t instance = 0;
+  double cost = 1;  // expected cost, relative
+};
+
+// Expected costs: evaluating a model's tests is the unit; making a mutant adds a share of it.
+constexpr double kEvaluationCost = 1.0;
+constexpr double kTargetedMutantCost = 1.0;     // fine-tuning on the cluster's inputs
+constexpr double kUntargetedMutantCost = 0.25;  // weight noise, structural edits
+
+// The shard (1..count) of each item: longest expected cost first, each to the least loaded shard
+// (ties: the lowest index); items of equal cost keep their order. Deterministic; every item gets
+// exactly one shard, and two shards' loads differ by at most the largest item's cost.
+std::vector<int64_t> assign_shards(const std::vector<WorkItem>& items, int64_t count);
+
+}  // namespace mutagen::internal
