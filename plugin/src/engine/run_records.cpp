@@ -143,8 +143,9 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
               }));
   const int64_t n = p.plan.header.instances;
   const int64_t nc = static_cast<int64_t>(p.plan.configs.size());
-  auto check = [&](const std::string& field, int64_t config, int64_t instance) {
-    if (instance < 0 || instance >= n || config < -1 || config >= nc)
+  // Originals are config -1; mutants and failures name a configuration (0..).
+  auto check = [&](const std::string& field, int64_t lowest, int64_t config, int64_t instance) {
+    if (instance < 0 || instance >= n || config < lowest || config >= nc)
       throw Error("'" + source + "': field '" + field + "': (config " + std::to_string(config) +
                   ", instance " + std::to_string(instance) + ") is outside the run's " +
                   std::to_string(nc) + " configurations x " + std::to_string(n) + " instances");
@@ -155,7 +156,7 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
     const std::string field = "originals[" + std::to_string(r) + "]";
     named(source, field, "{instance, result}", [&] {
       const int64_t i = originals.at(r).at("instance").get<int64_t>();
-      check(field, -1, i);
+      check(field, -1, -1, i);
       p.records.originals[i] = InstanceResult::from_json(originals.at(r).at("result"));
       return 0;
     });
@@ -167,7 +168,7 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
     named(source, field, "{config, instance, result}", [&] {
       const int64_t c = mutants.at(r).at("config").get<int64_t>();
       const int64_t i = mutants.at(r).at("instance").get<int64_t>();
-      check(field, c, i);
+      check(field, 0, c, i);
       p.records.mutants[{c, i}] = InstanceResult::from_json(mutants.at(r).at("result"));
       return 0;
     });
@@ -180,7 +181,7 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
       const auto& f = failures.at(r);
       const int64_t c = f.at("config").get<int64_t>();
       const int64_t i = f.at("instance").get<int64_t>();
-      check(field, c, i);
+      check(field, 0, c, i);
       p.records.fail(c, {i, f.at("skipped").get<bool>(), f.at("message").get<std::string>()});
       return 0;
     });
