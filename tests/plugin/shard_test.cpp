@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <numeric>
+#include <set>
 #include <string>
 
 #include "test_support.h"
@@ -130,58 +133,56 @@ TEST(ResolveShard, BadEnvironmentValuesNameTheVariable) {
       {"MUTAGEN_SHARD_COUNT", "at least 1, got 0"});
 }
 
-TEST(AssignShards, LongestFirstToTheLeastLoadedShard) {
-  // By hand: 3 -> 1, 3 -> 2, then the 2s alternate starting at shard 1 (loads 3, 3 tie).
-  const std::vector<WorkItem> items{{-1, 0, 2}, {-1, 1, 3}, {0, 0, 2}, {0, 1, 3}, {1, 0, 2}};
-  EXPECT_EQ(assign_shards(items, 2), (std::vector<int64_t>{1, 1, 2, 2, 1}));
+TEST(AssignShards, ContiguousRunsOfAboutEqualCost) {
+  // By hand: costs 2 3 2 3 2 (total 12, 6 per shard), midpoints 1, 3.5, 6, 8.5, 11.
+  const std::vector<WorkItem> items{{-1, 0, 2}, {0, 0, 3}, {-1, 1, 2}, {0, 1, 3}, {-1, 2, 2}};
+  EXPECT_EQ(assign_shards(items, 2), (std::vector<int64_t>{1, 1, 2, 2, 2}));
+  // Four of cost 1 over 3 shards: midpoints 0.5, 1.5, 2.5, 3.5 against cuts at 4/3 and 8/3.
   const std::vector<WorkItem> equal{{-1, 0, 1}, {-1, 1, 1}, {0, 0, 1}, {0, 1, 1}};
-  EXPECT_EQ(assign_shards(equal, 3), (std::vector<int64_t>{1, 2, 3, 1}));
+  EXPECT_EQ(assign_shards(equal, 3), (std::vector<int64_t>{1, 2, 2, 3}));
   EXPECT_EQ(assign_shards(equal, 1), (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_EQ(assign_shards(equal, 6), (std::vector<int64_t>{1, 3, 4, 6}));  // some shards idle
   expect_error([&] { assign_shards(equal, 0); }, {"at least 1, got 0"});
 }
 
-TEST(AssignShards, EveryItemOnceAndBalancedForEveryShardCount) {
-  // The example's run: 5 originals, 2 targeted configurations and 1 untargeted, x 5 instances.
+// The example's run, instance by instance: the original (1), two TMR mutants (3), weight noise (2).
+std::vector<WorkItem> example_items() {
   std::vector<WorkItem> items;
-  for (int64_t i = 0; i < 5; ++i) items.push_back({-1, i, kEvaluationCost});
-  for (int64_t c = 0; c < 3; ++c)
-    for (int64_t i = 0; i < 5; ++i)
+  for (int64_t i = 0; i < 5; ++i) {
+    items.push_back({-1, i, kEvaluationCost});
+    for (int64_t c = 0; c < 3; ++c)
       items.push_back(
           {c, i, kEvaluationCost + (c < 2 ? kTargetedMutantCost : kUntargetedMutantCost)});
+  }
+  return items;
+}
+
+TEST(AssignShards, EveryItemOnceBalancedAndFewInstancesPerShard) {
+  const std::vector<WorkItem> items = example_items();
   for (int64_t n = 1; n <= 7; ++n) {
     const std::vector<int64_t> a = assign_shards(items, n);
     ASSERT_EQ(a.size(), items.size());
     EXPECT_EQ(a, assign_shards(items, n)) << "deterministic";
     std::vector<double> load(static_cast<size_t>(n), 0);
-    std::vector<int64_t> per_shard(static_cast<size_t>(n), 0);
+    std::vector<std::set<int64_t>> instances(static_cast<size_t>(n));
     for (size_t w = 0; w < items.size(); ++w) {
       ASSERT_GE(a[w], 1);
       ASSERT_LE(a[w], n);
       load[a[w] - 1] += items[w].cost;
-      ++per_shard[a[w] - 1];
+      instances[a[w] - 1].insert(items[w].instance);
     }
-    // One shard per item, all items: the counts add up to the whole work (20 items, cost 45).
-    int64_t total = 0;
-    double cost = 0;
-    for (int64_t k = 0; k < n; ++k) total += per_shard[k], cost += load[k];
-    EXPECT_EQ(total, 20);
-    EXPECT_DOUBLE_EQ(cost, 45.0);
-    const auto [lo, hi] = std::minmax_element(load.begin(), load.end());
-    EXPECT_LE(*hi - *lo, 3.0) << n << " shards";  // at most the largest item (a targeted mutant)
+    // Every item in one shard: the loads add up to the whole work (20 items, cost 45).
+    EXPECT_DOUBLE_EQ(std::accumulate(load.begin(), load.end(), 0.0), 45.0);
+    for (double l : load) EXPECT_LE(std::abs(l - 45.0 / n), 3.0) << n << " shards";
+    size_t touched = 0;
+    for (const auto& s : instances) touched += s.size();
+    EXPECT_LE(touched, static_cast<size_t>(5 + n - 1)) << n << " shards";
   }
-  // Three shards (by hand): the ten 3s go 4/3/3 (12, 9, 9), the 2s to 2, 3, 2, 3, 1 (14, 13, 13)
-  // and the 1s to 2, 3, 1, 2, 3: 15 each.
+  // Three shards (by hand): cuts at 15 and 30. Instance 0 and the original and TMR mutants of
+  // instance 1 (16); its noise mutant, instance 2, the original and first TMR of instance 3 (15);
+  // the rest (14).
   const std::vector<int64_t> a = assign_shards(items, 3);
-  std::vector<double> load(3, 0);
-  for (size_t w = 0; w < items.size(); ++w) load[a[w] - 1] += items[w].cost;
-  EXPECT_EQ(load, (std::vector<double>{15, 15, 15}));
-  // Which items: shard 1 has 4 TMR mutants, 1 noise mutant and 1 original.
-  int64_t tmr = 0, noise = 0, originals = 0;
-  for (size_t w = 0; w < items.size(); ++w)
-    if (a[w] == 1) (items[w].config < 0 ? originals : items[w].config < 2 ? tmr : noise)++;
-  EXPECT_EQ(tmr, 4);
-  EXPECT_EQ(noise, 1);
-  EXPECT_EQ(originals, 1);
+  EXPECT_EQ(a, (std::vector<int64_t>{1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3}));
 }
 
 }  // namespace

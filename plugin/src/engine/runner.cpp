@@ -169,15 +169,16 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   const std::string fingerprint = run_fingerprint(subject, fingerprints, tests, sets, configs,
                                                   training_hash, executable_identity());
 
-  // The work items: each original's evaluation, then each configuration x instance.
+  // The work items, instance by instance: the original's evaluation, then its mutants.
   std::vector<WorkItem> items;
-  for (int64_t i = 0; i < n; ++i) items.push_back({-1, i, kEvaluationCost});
-  for (size_t ci = 0; ci < configs.size(); ++ci)
-    for (int64_t i = 0; i < n; ++i)
+  for (int64_t i = 0; i < n; ++i) {
+    items.push_back({-1, i, kEvaluationCost});
+    for (size_t ci = 0; ci < configs.size(); ++ci)
       items.push_back(
           {static_cast<int64_t>(ci), i,
            kEvaluationCost +
                (configs[ci].mutator->targeted() ? kTargetedMutantCost : kUntargetedMutantCost)});
+  }
   std::set<std::pair<int64_t, int64_t>> owned;
   if (shard.active()) {
     const std::vector<int64_t> assigned = assign_shards(items, shard.count);
@@ -189,6 +190,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
     for (const auto& w : items) owned.insert({w.config, w.instance});
   }
   auto owns = [&](int64_t config, int64_t i) { return owned.count({config, i}) > 0; };
+  std::set<int64_t> touched;  // the instances this process works on
+  for (const auto& [config, i] : owned) touched.insert(i);
 
   RunJournal journal(subject.cache_dir(), shard.active() ? fingerprint + "-shard-" +
                                                                std::to_string(shard.index) +
@@ -197,14 +200,15 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   Progress progress(static_cast<int64_t>(owned.size()));
   RunRecords records;
 
-  // Originals: the same isolated evaluation as the mutants get. Every shard predicts with every
-  // original (its mutants' inputs depend on it); only the owner runs the tests.
+  // Originals: the same isolated evaluation as the mutants get. A shard predicts with the originals
+  // of its instances (their mutants' inputs depend on them); only the owner runs the tests.
   std::vector<std::vector<torch::Tensor>> original_pred(static_cast<size_t>(n));
   std::vector<torch::Tensor> train_correct(static_cast<size_t>(n));
   const double original_limit = fixed_timeout > 0 ? fixed_timeout : kOriginalTimeoutSeconds;
   const std::vector<std::vector<double>> original_timeouts(
       tests.size(), std::vector<double>(sets.size(), original_limit));
   for (int64_t i = 0; i < n; ++i) {
+    if (!touched.count(i)) continue;
     PredictionMemo memo;
     original_pred[i] = predict_sets(instances[i], sets, memo);
     train_correct[i] = original_pred[i][0].eq(training.labels);

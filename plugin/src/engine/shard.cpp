@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <numeric>
 
 #include "mutagen/error.h"
 
@@ -100,17 +99,16 @@ ShardSpec resolve_shard(const std::string& flag, const EnvLookup& env) {
 std::vector<int64_t> assign_shards(const std::vector<WorkItem>& items, int64_t count) {
   if (count < 1)
     throw Error("assign_shards: the shard count must be at least 1, got " + std::to_string(count));
-  std::vector<size_t> order(items.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return items[a].cost > items[b].cost; });
-  std::vector<double> load(static_cast<size_t>(count), 0.0);
-  std::vector<int64_t> shard(items.size(), 0);
-  for (size_t i : order) {
-    const size_t least =
-        static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    load[least] += items[i].cost;
-    shard[i] = static_cast<int64_t>(least) + 1;
+  double total = 0;
+  for (const auto& w : items) total += w.cost;
+  std::vector<int64_t> shard(items.size(), 1);
+  if (total <= 0) return shard;
+  double before = 0;  // summed in one order: every shard computes the same cuts
+  for (size_t i = 0; i < items.size(); ++i) {
+    const double mid = before + items[i].cost / 2;
+    before += items[i].cost;
+    const auto k = static_cast<int64_t>(mid * static_cast<double>(count) / total);
+    shard[i] = std::min(std::max<int64_t>(k, 0), count - 1) + 1;
   }
   return shard;
 }

@@ -45,9 +45,12 @@ constexpr double kEvaluationCost = 1.0;
 constexpr double kTargetedMutantCost = 2.0;    // fine-tuning on the cluster's inputs
 constexpr double kUntargetedMutantCost = 1.0;  // weight noise, structural edits
 
-// The shard (1..count) of each item: longest expected cost first, each to the least loaded shard
-// (ties: the lowest index); items of equal cost keep their order. Deterministic; every item gets
-// exactly one shard, and two shards' loads differ by at most the largest item's cost.
+// The shard (1..count) of each item: the items, in the given order, cut into `count` contiguous
+// runs of about equal expected cost (an item goes to the run its cost's midpoint falls in). Given
+// instance by instance, a shard touches few instances, so it predicts with few originals: n
+// instances over k shards cost at most n + k - 1 originals' predictions instead of n x k.
+// Deterministic; every item gets exactly one shard; a shard's cost is within the largest item's
+// cost of total / count.
 std::vector<int64_t> assign_shards(const std::vector<WorkItem>& items, int64_t count);
 
 }  // namespace mutagen::internal
