@@ -38,7 +38,8 @@ class RunJournal {
 // Identity of the running test binary (path, size, modification time): part of the fingerprint, so
 // a rebuilt test binary with changed test bodies starts afresh.
 std::string executable_identity();
-// The same by content (a hash of the binary's bytes): copies of one binary on other machines agree.
+// The same by content (a hash of the binary's bytes, and of libmutagen's when it is a shared
+// library): copies of one binary on other machines agree.
 std::string executable_content_hash();
 
 }  // namespace mutagen::internal
