@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   mutagen::cli::add_stats_command(app, exit_code);
   mutagen::cli::add_cluster_command(app, exit_code);
   mutagen::cli::add_run_command(app, exit_code);
+  mutagen::cli::add_merge_command(app, exit_code);
   mutagen::cli::add_report_command(app, exit_code);
   mutagen::cli::add_localise_command(app, exit_code);
   mutagen::cli::add_mutate_command(app, exit_code);

@@ -24,6 +24,7 @@ struct RunArgs {
   bool no_cache = false;
   bool allow_undecided = false;
   double timeout = -1;
+  std::string shard;
   std::vector<std::string> extra;
 };
 
@@ -44,6 +45,7 @@ int run_binary(const RunArgs& a) {
     s << "--mutagen_timeout=" << a.timeout;
     args.push_back(s.str());
   }
+  if (!a.shard.empty()) args.push_back("--mutagen_shard=" + a.shard);
   args.insert(args.end(), a.extra.begin(), a.extra.end());
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
@@ -56,8 +58,8 @@ int run_binary(const RunArgs& a) {
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return 2;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  std::cerr << "mutagen: error: test binary '" << a.binary << "' crashed (signal " << WTERMSIG(status)
-            << ")\n";
+  std::cerr << "mutagen: error: test binary '" << a.binary << "' crashed (signal "
+            << WTERMSIG(status) << ")\n";
   return 2;
 }
 }  // namespace
@@ -65,8 +67,9 @@ int run_binary(const RunArgs& a) {
 void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Mutation run of a test binary linked with Mutagen::gtest_main (exit 0 at or above the "
-             "threshold, 1 below it, 2 on errors or when no mutant is killable)");
+      "run",
+      "Mutation run of a test binary linked with Mutagen::gtest_main (exit 0 at or above the "
+      "threshold, 1 below it, 2 on errors or when no mutant is killable)");
   cmd->add_option("binary", args->binary, "the test binary")->required()->check(CLI::ExistingFile);
   cmd->add_option("--min-score", args->min_score, "fail below this mutation score")
       ->check(CLI::Range(0.0, 1.0));
@@ -79,6 +82,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--timeout", args->timeout,
                   "per-test timeout in seconds (default: 3 x the slowest original + 10 s)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--shard", args->shard,
+                  "run only shard K of N (K/N) and write a partial report for `mutagen merge` "
+                  "(default: from SLURM_ARRAY_*, JOB_COMPLETION_INDEX + MUTAGEN_SHARD_COUNT or "
+                  "CI_NODE_INDEX/CI_NODE_TOTAL when set)");
   cmd->add_option("extra", args->extra, "further arguments for the test binary (after --)");
   cmd->callback([args, &exit_code] { exit_code = run_binary(*args); });
 }

@@ -64,6 +64,9 @@ double class_accuracy(const Model& model, const Dataset& data, int64_t cls);
 //   --mutagen_subject=NAME        only this subject
 //   --mutagen_timeout=SECONDS     fixed per-test timeout (0: automatic, see Subject::test_timeout)
 //   --mutagen_allow_undecided     exit 0 when no mutant is killable (default: exit 2)
+//   --mutagen_shard=K/N           run shard K of N only and write a partial report for `mutagen
+//                                 merge` (default: from a Slurm/Kubernetes/GitLab job array's
+//                                 environment, if any; see README "Scale out")
 // Returns true when the mutation run was requested.
 bool InitMutagen(int* argc, char** argv);
 // Runs the mutation analysis for all registered subjects; exit code: 0 at or above the threshold,

@@ -13,6 +13,7 @@
 #include "mutagen/error.h"
 #include "mutagen/logging.h"
 #include "registry.h"
+#include "shard.h"
 
 namespace mutagen {
 namespace internal {
@@ -290,6 +291,14 @@ bool InitMutagen(int* argc, char** argv) {
                      v);
         std::exit(2);
       }
+    } else if (const char* v = value("--mutagen_shard=")) {
+      try {
+        internal::parse_shard(v, "--mutagen_shard");
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "mutagen: error: %s\n", e.what());
+        std::exit(2);
+      }
+      f.shard = v;
     } else if (const char* v = value("--mutagen_report=")) {
       f.report = v;
     } else if (const char* v = value("--mutagen_subject=")) {
@@ -300,7 +309,7 @@ bool InitMutagen(int* argc, char** argv) {
           "mutagen: unknown flag '%s' (known: --mutagen_run, --mutagen_min_score=X, "
           "--mutagen_report=FILE, --mutagen_no_cache, --mutagen_subject=NAME, "
           "--mutagen_timeout=SECONDS, --mutagen_allow_undecided, --mutagen_reporters=LIST, "
-          "--mutagen_report_dir=DIR, --mutagen_thresholds=HIGH,LOW[,BREAK])\n",
+          "--mutagen_report_dir=DIR, --mutagen_thresholds=HIGH,LOW[,BREAK], --mutagen_shard=K/N)\n",
           argv[i]);
       std::exit(2);
     } else {

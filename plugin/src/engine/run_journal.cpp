@@ -1,5 +1,6 @@
 #include "run_journal.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -9,8 +10,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "mutagen/error.h"
+#include "mutagen/hash.h"
 
 namespace fs = std::filesystem;
 
@@ -80,6 +83,30 @@ std::string executable_identity() {
   if (::stat(exe.c_str(), &st) != 0) return exe.string();
   return exe.string() + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
          "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+namespace {
+bool hash_file(const std::string& path, Hasher& h) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    h.bytes(buffer.data(), static_cast<size_t>(in.gcount()));
+  }
+  return true;
+}
+}  // namespace
+
+std::string executable_content_hash() {
+  Hasher h;
+  if (!hash_file("/proc/self/exe", h)) return executable_identity();
+  // The engine too, when it is a shared library (libmutagen.so) rather than linked in.
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<const void*>(&executable_content_hash), &info) != 0 &&
+      info.dli_fname != nullptr)
+    hash_file(info.dli_fname, h);
+  return "content:" + h.hex();
 }
 
 }  // namespace mutagen::internal

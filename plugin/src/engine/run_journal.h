@@ -8,11 +8,10 @@
 // is written.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace mutagen::internal {
 
@@ -39,5 +38,8 @@ class RunJournal {
 // Identity of the running test binary (path, size, modification time): part of the fingerprint, so
 // a rebuilt test binary with changed test bodies starts afresh.
 std::string executable_identity();
+// The same by content (a hash of the binary's bytes, and of libmutagen's when it is a shared
+// library): copies of one binary on other machines agree.
+std::string executable_content_hash();
 
 }  // namespace mutagen::internal

@@ -8,18 +8,25 @@ namespace mutagen::internal {
 
 void score(Report& report, const std::vector<NamedTestSet>& test_sets,
            const std::vector<std::string>& gated) {
+  std::vector<std::string> names;
+  for (const auto& s : test_sets) names.push_back(s.name);
+  score(report, names, gated);
+}
+
+void score(Report& report, const std::vector<std::string>& test_sets,
+           const std::vector<std::string>& gated) {
   report.scores.clear();
   int64_t killable = 0;
   for (const auto& mr : report.mutants) killable += mr.killable ? 1 : 0;
   for (const auto& s : test_sets) {
     ScoreReport sr;
-    sr.test_set = s.name;
-    sr.gated = gated.empty() || std::find(gated.begin(), gated.end(), s.name) != gated.end();
+    sr.test_set = s;
+    sr.gated = gated.empty() || std::find(gated.begin(), gated.end(), s) != gated.end();
     for (const auto& mr : report.mutants) {
       if (!mr.killable) continue;
       ++sr.killable;
       for (const auto& v : mr.verdicts)
-        if (v.test_set == s.name && v.killed) {
+        if (v.test_set == s && v.killed) {
           ++sr.killed;
           break;
         }
