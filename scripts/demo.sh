@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: the whole pipeline on MNIST digits. Trains 5 small CNN instances (cached), clusters
-# classes 0, 5 and 7, makes TMR mutants with both schedules, runs the example test suite on a strong and
-# a weak test set, decides kills, prints the tables and writes build/demo/report.json.
+# classes 0, 5 and 7, makes TMR mutants with both schedules (and arachne-de mutants of class 0), runs
+# the example test suite on a strong and a weak test set, decides kills, prints the tables and writes
+# build/demo/report.json.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${MUTAGEN_BUILD_DIR:-$here/build}"

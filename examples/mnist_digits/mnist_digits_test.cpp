@@ -67,6 +67,9 @@ MUTAGEN_SUBJECT(MnistDigits) {
       })
       .mutator("tmr", {{"schedule", "mixed"}, {"epochs", 5}})
       .mutator("tmr", {{"schedule", "sequential"}, {"epochs", 5}})
+      // Arachne-style: differential evolution over a few localised weights of the last hidden
+      // layer, no retraining (seconds per mutant); on class 0 only to keep the demo short.
+      .mutator("arachne-de", {{"layer", "auto"}, {"seed", 0}}, {0})
       .heldout_fraction(0.25)
       .cache_dir(cache)
       .seed(0);
