@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "mutagen/device.h"
 
 extern char** environ;
 
@@ -24,6 +25,7 @@ struct RunArgs {
   bool no_cache = false;
   bool allow_undecided = false;
   double timeout = -1;
+  std::string device;
   std::vector<std::string> extra;
 };
 
@@ -38,6 +40,7 @@ int run_binary(const RunArgs& a) {
   if (!a.filter.empty()) args.push_back("--gtest_filter=" + a.filter);
   if (!a.subject.empty()) args.push_back("--mutagen_subject=" + a.subject);
   if (a.no_cache) args.push_back("--mutagen_no_cache");
+  if (!a.device.empty()) args.push_back("--mutagen_device=" + a.device);
   if (a.allow_undecided) args.push_back("--mutagen_allow_undecided");
   if (a.timeout >= 0) {
     std::ostringstream s;
@@ -56,8 +59,8 @@ int run_binary(const RunArgs& a) {
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return 2;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  std::cerr << "mutagen: error: test binary '" << a.binary << "' crashed (signal " << WTERMSIG(status)
-            << ")\n";
+  std::cerr << "mutagen: error: test binary '" << a.binary << "' crashed (signal "
+            << WTERMSIG(status) << ")\n";
   return 2;
 }
 }  // namespace
@@ -65,8 +68,9 @@ int run_binary(const RunArgs& a) {
 void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Mutation run of a test binary linked with Mutagen::gtest_main (exit 0 at or above the "
-             "threshold, 1 below it, 2 on errors or when no mutant is killable)");
+      "run",
+      "Mutation run of a test binary linked with Mutagen::gtest_main (exit 0 at or above the "
+      "threshold, 1 below it, 2 on errors or when no mutant is killable)");
   cmd->add_option("binary", args->binary, "the test binary")->required()->check(CLI::ExistingFile);
   cmd->add_option("--min-score", args->min_score, "fail below this mutation score")
       ->check(CLI::Range(0.0, 1.0));
@@ -79,8 +83,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--timeout", args->timeout,
                   "per-test timeout in seconds (default: 3 x the slowest original + 10 s)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--device", args->device,
+                  "where instances and mutants train and run: cpu, cuda or cuda:N (default: the "
+                  "subject's, cpu)");
   cmd->add_option("extra", args->extra, "further arguments for the test binary (after --)");
-  cmd->callback([args, &exit_code] { exit_code = run_binary(*args); });
+  cmd->callback([args, &exit_code] {
+    // Checked here too, so that a bad name fails before the test binary starts.
+    if (!args->device.empty()) parse_device(args->device, "--device");
+    exit_code = run_binary(*args);
+  });
 }
 
 }  // namespace mutagen::cli

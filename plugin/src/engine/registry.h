@@ -1,6 +1,6 @@
 #pragma once
-// Process-wide registries of subjects and mutation tests (filled at static-initialisation time by the
-// MUTAGEN_SUBJECT and MUTATION_TEST macros), and the context of the evaluation in progress.
+// Process-wide registries of subjects and mutation tests (filled at static-initialisation time by
+// the MUTAGEN_SUBJECT and MUTATION_TEST macros), and the context of the evaluation in progress.
 #include <map>
 #include <memory>
 #include <string>
@@ -70,7 +70,7 @@ EvalContext* current_context();
 
 struct Flags {
   bool run = false;
-  double min_score = -1;  // < 0: the subject's own min_score
+  double min_score = -1;                           // < 0: the subject's own min_score
   double threshold_high = -1, threshold_low = -1;  // < 0: the subject's own thresholds
   std::string report = "mutagen-report.json";
   bool no_cache = false;
@@ -78,7 +78,8 @@ struct Flags {
   bool allow_undecided = false;
   std::string reporters = "console,json,html";
   std::string report_dir;  // empty: the folder of `report`
-  double timeout = -1;  // < 0: the subject's own test_timeout
+  double timeout = -1;     // < 0: the subject's own test_timeout
+  std::string device;      // empty: the subject's own device (validated by InitMutagen)
 };
 Flags& flags();
 
