@@ -53,7 +53,7 @@ std::pair<nlohmann::json, int64_t> changed_weights(const Model& original, const 
     for (const bool bias : {false, true}) {
       const torch::Tensor a = bias ? original.layer_bias(k) : original.layer_weight(k);
       const torch::Tensor b = bias ? mutant.layer_bias(k) : mutant.layer_weight(k);
-      if (a.defined() && b.defined()) here += a.ne(b).sum().item<int64_t>();
+      if (a.defined() && b.defined()) here += a.ne(b.to(a.device())).sum().item<int64_t>();
     }
     if (here > 0) layers.push_back(k);
     changed += here;

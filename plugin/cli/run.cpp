@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "mutagen/device.h"
 
 extern char** environ;
 
@@ -25,6 +26,7 @@ struct RunArgs {
   bool allow_undecided = false;
   double timeout = -1;
   std::string shard;
+  std::string device;
   std::vector<std::string> extra;
 };
 
@@ -39,6 +41,7 @@ int run_binary(const RunArgs& a) {
   if (!a.filter.empty()) args.push_back("--gtest_filter=" + a.filter);
   if (!a.subject.empty()) args.push_back("--mutagen_subject=" + a.subject);
   if (a.no_cache) args.push_back("--mutagen_no_cache");
+  if (!a.device.empty()) args.push_back("--mutagen_device=" + a.device);
   if (a.allow_undecided) args.push_back("--mutagen_allow_undecided");
   if (a.timeout >= 0) {
     std::ostringstream s;
@@ -86,8 +89,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "run only shard K of N (K/N) and write a partial report for `mutagen merge` "
                   "(default: from SLURM_ARRAY_*, JOB_COMPLETION_INDEX + MUTAGEN_SHARD_COUNT or "
                   "CI_NODE_INDEX/CI_NODE_TOTAL when set)");
+  cmd->add_option("--device", args->device,
+                  "where instances and mutants train and run: cpu, cuda or cuda:N (default: the "
+                  "subject's, cpu)");
   cmd->add_option("extra", args->extra, "further arguments for the test binary (after --)");
-  cmd->callback([args, &exit_code] { exit_code = run_binary(*args); });
+  cmd->callback([args, &exit_code] {
+    // Checked here too, so that a bad name fails before the test binary starts.
+    if (!args->device.empty()) parse_device(args->device, "--device");
+    exit_code = run_binary(*args);
+  });
 }
 
 }  // namespace mutagen::cli

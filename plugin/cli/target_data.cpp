@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "mutagen/device.h"
 #include "mutagen/error.h"
 
 namespace mutagen::cli {
@@ -15,6 +16,8 @@ void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) 
   cmd.add_option("--clusters", args.clusters, "cluster file of the training data")->required();
   cmd.add_option("--class", args.cls, "target class")->required();
   cmd.add_option("--cluster", args.cluster, "target cluster of that class")->required();
+  cmd.add_option("--device", args.device, "where the model runs: cpu, cuda or cuda:N")
+      ->capture_default_str();
   if (heldout_and_seed) {
     cmd.add_option(
            "--heldout", args.heldout,
@@ -28,8 +31,11 @@ void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) 
 TargetData load_target(const TargetArgs& args) {
   if (!(args.heldout >= 0 && args.heldout < 1))
     throw Error("--heldout " + std::to_string(args.heldout) + ": expected a fraction in [0, 1)");
+  // Before anything loads or runs: a bad device is an error at start.
+  const torch::Device device = parse_device(args.device, "--device");
   TargetData t;
   t.model = Model::load(args.model);
+  t.model.to(device);
   t.data = load_idx_dataset(args.images, args.labels, "training");
   const ClusterFile clusters = ClusterFile::load(args.clusters);
   if (clusters.dataset_size != t.data.size())

@@ -204,12 +204,18 @@ torch::Tensor Model::logits(const torch::Tensor& x, int64_t batch_size) const {
                    if (was_training) m.set_training(false);
                    std::vector<torch::Tensor> parts;
                    const int64_t n = x.size(0);
+                   // Data sets stay where the caller keeps them (the CPU): each batch goes to
+                   // the model's device and its logits come back to the input's.
+                   const torch::Device device = m.device();
+                   auto run = [&](const torch::Tensor& b) {
+                     return m.run_logits(b.to(device)).to(x.device());
+                   };
                    try {
                      if (n <= batch_size) {
-                       parts.push_back(m.run_logits(x));
+                       parts.push_back(run(x));
                      } else {
                        for (int64_t i = 0; i < n; i += batch_size)
-                         parts.push_back(m.run_logits(x.slice(0, i, std::min(n, i + batch_size))));
+                         parts.push_back(run(x.slice(0, i, std::min(n, i + batch_size))));
                      }
                    } catch (...) {
                      if (was_training) m.set_training(true);
@@ -227,10 +233,22 @@ torch::Tensor Model::predict(const torch::Tensor& x, int64_t batch_size) const {
 torch::Tensor Model::forward(const torch::Tensor& x) const {
   auto& m = checked(impl_);
   return guarded("model '" + m.architecture + "': forward on input " + shape_of(x) + " failed",
-                 [&] { return m.run_logits(x); });
+                 [&] { return m.run_logits(x.to(m.device())); });
 }
 
 void Model::train(bool on) const { checked(impl_).set_training(on); }
+
+void Model::to(const torch::Device& device) const {
+  auto& m = checked(impl_);
+  guarded("model '" + m.architecture + "': moving to " + device.str() + " failed", [&] {
+    if (m.is_jit)
+      m.jit.to(device);
+    else
+      m.seq->to(device);
+  });
+}
+
+torch::Device Model::device() const { return checked(impl_).device(); }
 
 Model Model::clone() const {
   auto& m = checked(impl_);
@@ -307,7 +325,7 @@ torch::Tensor Model::forward_layers(const torch::Tensor& x, int64_t begin, int64
   return guarded("model '" + m.architecture + "': forward_layers [" + std::to_string(begin) + ", " +
                      std::to_string(end) + ") on input " + shape_of(x) + " failed",
                  [&] {
-                   torch::Tensor y = x;
+                   torch::Tensor y = x.to(m.device());
                    for (int64_t k = begin; k < end; ++k) y = m.run_layer(k, y);
                    return y;
                  });

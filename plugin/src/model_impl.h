@@ -159,6 +159,13 @@ class ModelImpl {
     return y;
   }
 
+  // The device of the first parameter (or buffer); the CPU for a model without tensors.
+  torch::Device device() const {
+    for (const auto& [name, p] : named_parameters()) return p.device();
+    for (const auto& [name, b] : named_buffers()) return b.device();
+    return torch::Device(torch::kCPU);
+  }
+
   bool training() const { return is_jit ? jit.is_training() : seq->is_training(); }
   void set_training(bool on) {
     if (is_jit)

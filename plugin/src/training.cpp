@@ -130,6 +130,7 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
   }
   // Dropout draws from torch's global generator: seed it so a fit is reproducible.
   torch::manual_seed(derive_seed(options.seed(), 0x666974));
+  const torch::Device device = model.device();
   model.train(true);
   try {
     for (int64_t epoch = 0; epoch < options.epochs(); ++epoch) {
@@ -139,8 +140,9 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
       for (int64_t start = 0; start < n; start += options.batch_size()) {
         const torch::Tensor idx =
             order_t.slice(0, start, std::min(n, start + options.batch_size()));
-        const torch::Tensor x = x_all.index_select(0, idx);
-        const torch::Tensor y = y_all.index_select(0, idx);
+        // The data stay on the CPU; each batch goes to the model's device.
+        const torch::Tensor x = x_all.index_select(0, idx).to(device);
+        const torch::Tensor y = y_all.index_select(0, idx).to(device);
         optimizer->zero_grad();
         const torch::Tensor loss = torch::nn::functional::cross_entropy(model.forward(x), y);
         loss.backward();
@@ -160,7 +162,9 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
 Model train_model(const std::string& architecture, const Dataset& data,
                   const TrainOptions& options) {
   check_options(options);
+  // Created (and seeded) on the CPU, so that an instance starts from the same weights anywhere.
   Model model = Model::create(architecture, options.seed());
+  model.to(options.device());
   fit(model, data.images, data.labels, options);
   return model;
 }
@@ -196,6 +200,7 @@ std::vector<Model> train_instances(const std::string& architecture, const Datase
         try {
           Model cached = Model::load(file);
           if (cached.architecture() == architecture) {
+            cached.to(o.device());
             spdlog::info("instance {}/{} of '{}' (seed {}): reusing {} ({:.2f} s)", i + 1, count,
                          architecture, o.seed(), file, seconds_since(start));
             models.push_back(std::move(cached));

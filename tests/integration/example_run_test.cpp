@@ -3,6 +3,7 @@
 // -> tests on originals and mutants -> kill decisions -> report.json -> exit code.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -288,6 +289,41 @@ TEST_F(ExampleRun, BadInputIsAClearErrorWithExitCode2) {
   const Proc again =
       run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=again.json");
   EXPECT_EQ(count(again.err, "(made)"), 0);
+}
+
+TEST_F(ExampleRun, DeviceCpuGivesTheSameReportAsNoFlag) {
+  const Proc r = run_in(dir_, std::string(EXAMPLE_BINARY) +
+                                  " --mutagen_run --mutagen_report=cpu.json --mutagen_device=cpu");
+  ASSERT_EQ(r.code, first_.code) << r.err;
+  auto cpu = report("cpu.json"), first = report("first.json");
+  cpu.erase("timings");  // wall-clock seconds: the only part allowed to differ
+  first.erase("timings");
+  EXPECT_EQ(cpu, first);
+}
+
+TEST_F(ExampleRun, BadDeviceIsANamedErrorAtStart) {
+  const Proc unknown =
+      run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_device=tpu");
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("--mutagen_device tpu: unknown device"), std::string::npos)
+      << unknown.err;
+  EXPECT_EQ(unknown.err.find("instance"), std::string::npos) << unknown.err;  // nothing ran
+  const Proc cli =
+      run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY + " --device tpu");
+  EXPECT_EQ(cli.code, 2);
+  EXPECT_NE(cli.err.find("--device tpu: unknown device"), std::string::npos) << cli.err;
+  if (!torch::cuda::is_available()) {
+    const Proc cuda =
+        run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_device=cuda");
+    EXPECT_EQ(cuda.code, 2);
+    EXPECT_NE(cuda.err.find("--mutagen_device cuda: this libtorch has no CUDA"), std::string::npos)
+        << cuda.err;
+    const Proc cli_cuda =
+        run_in(dir_, std::string(MUTAGEN_CLI) + " run " + EXAMPLE_BINARY + " --device cuda");
+    EXPECT_EQ(cli_cuda.code, 2);
+    EXPECT_NE(cli_cuda.err.find("--device cuda: this libtorch has no CUDA"), std::string::npos)
+        << cli_cuda.err;
+  }
 }
 
 }  // namespace

@@ -23,14 +23,17 @@ CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
       kernel_(KernelLayer::of(model, layer)),
       selected_(std::move(selected)) {
   torch::NoGradGuard no_grad;
+  // Everything the scoring passes touch lives on the model's device; scores return to the CPU.
+  const torch::Device device = model.device();
   neg_count_ = neg.size();
   const bool has_keep = keep.size() > 0;
   const torch::Tensor images = has_keep ? torch::cat({neg.images, keep.images}) : neg.images;
-  labels_ = (has_keep ? torch::cat({neg.labels, keep.labels}) : neg.labels).to(torch::kLong);
-  is_neg_ = torch::arange(labels_.size(0)) < neg_count_;
+  labels_ =
+      (has_keep ? torch::cat({neg.labels, keep.labels}) : neg.labels).to(device, torch::kLong);
+  is_neg_ = torch::arange(labels_.size(0), torch::TensorOptions().device(device)) < neg_count_;
   input_ = layer_input(model, layer, images);
   output_ = kernel_.apply(input_);
-  const torch::Tensor flat = torch::tensor(selected_, torch::kLong);
+  const torch::Tensor flat = torch::tensor(selected_, torch::kLong).to(device);
   original_ = kernel_.weight.reshape(-1).index_select(0, flat).to(torch::kFloat32);
   if (kernel_.kind == "Linear") {
     const int64_t in = kernel_.weight.size(1);
@@ -83,7 +86,8 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values) const {
   model_.train(false);
   if (values.dim() != 2 || values.size(1) != static_cast<int64_t>(selected_.size()))
     throw Error("arachne: candidates must be [P, " + std::to_string(selected_.size()) + "]");
-  const torch::Tensor deltas = values.to(torch::kFloat32) - original_.unsqueeze(0);
+  const torch::Tensor deltas =
+      values.to(original_.device(), torch::kFloat32) - original_.unsqueeze(0);
   std::vector<torch::Tensor> fitness, mispredicted;
   const torch::Tensor neg = is_neg_.unsqueeze(0);
   for (int64_t c = 0; c < deltas.size(0); c += chunk_) {
@@ -103,7 +107,8 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values) const {
                            static_cast<double>(std::max<int64_t>(1, neg_count_)));
   }
   evaluations_ += deltas.size(0);
-  return {torch::cat(fitness), torch::cat(mispredicted)};
+  // Differential evolution compares them on the host.
+  return {torch::cat(fitness).to(torch::kCPU), torch::cat(mispredicted).to(torch::kCPU)};
 }
 
 Model with_values(const Model& original, int64_t layer, const std::vector<int64_t>& selected,
@@ -113,7 +118,8 @@ Model with_values(const Model& original, int64_t layer, const std::vector<int64_
   torch::Tensor weight = mutant.layer_weight(layer);
   if (!weight.is_contiguous())
     throw Error("arachne: the weight of " + describe_layer(original, layer) + " is not contiguous");
-  weight.view(-1).index_put_({torch::tensor(selected, torch::kLong)}, values.to(weight.dtype()));
+  weight.view(-1).index_put_({torch::tensor(selected, torch::kLong).to(weight.device())},
+                             values.to(weight.device(), weight.dtype()));
   return mutant;
 }
 

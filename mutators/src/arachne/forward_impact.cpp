@@ -97,8 +97,9 @@ torch::Tensor forward_impact(const Model& model, int64_t layer, const Dataset& d
   const torch::Tensor input = internal::layer_input(model, layer, data.images);
   const torch::Tensor back = behind(model, layer, kernel, input);
   torch::NoGradGuard no_grad;
-  if (kernel.kind == "Linear") return linear_impact(input, kernel.weight, back);
-  return conv_impact(input, kernel, back);
+  // On the host, where localisation ranks the weights.
+  if (kernel.kind == "Linear") return linear_impact(input, kernel.weight, back).to(torch::kCPU);
+  return conv_impact(input, kernel, back).to(torch::kCPU);
 }
 
 }  // namespace mutagen

@@ -10,8 +10,9 @@ torch::Tensor gradient_loss(const Model& model, int64_t layer, const Dataset& da
   internal::check_kernel_layer(model, layer, "gradient_loss");
   internal::check_data(data, "the data", "gradient_loss");
   const internal::KernelLayer kernel = internal::KernelLayer::of(model, layer);
-  torch::Tensor total = torch::zeros(kernel.weight.sizes(), torch::kFloat64);
-  if (data.size() == 0) return total;
+  torch::Tensor total = torch::zeros(
+      kernel.weight.sizes(), torch::TensorOptions(torch::kFloat64).device(kernel.weight.device()));
+  if (data.size() == 0) return total.to(torch::kCPU);
   const torch::Tensor input = internal::layer_input(model, layer, data.images);
   const int64_t end = model.logits_end();
   const int64_t n = data.size();
@@ -23,11 +24,12 @@ torch::Tensor gradient_loss(const Model& model, int64_t layer, const Dataset& da
     const torch::Tensor z = kernel.apply(input.slice(0, i, stop), w);
     const torch::Tensor logits = model.forward_layers(z, layer + 1, end);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(
-        logits, data.labels.slice(0, i, stop),
+        logits, data.labels.slice(0, i, stop).to(logits.device(), torch::kLong),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     total += torch::autograd::grad({loss}, {w})[0].to(torch::kFloat64);
   }
-  return total.abs();
+  // On the host, where localisation ranks the weights.
+  return total.abs().to(torch::kCPU);
 }
 
 }  // namespace mutagen

@@ -27,11 +27,12 @@ Model ArachneNoiseMutator::mutate(const Model& original, const MutationInputs& i
     for (float& x : noise) x = static_cast<float>(rng.normal());
     return torch::tensor(noise, torch::kFloat32);
   };
-  const torch::Tensor base = original.layer_weight(layer)
-                                 .detach()
-                                 .reshape(-1)
-                                 .index_select(0, torch::tensor(loc.selected, torch::kLong))
-                                 .to(torch::kFloat32);
+  // The selected weights on the host, where the noise is drawn (the evaluator and with_values
+  // move candidates to the model's device).
+  const torch::Tensor weight = original.layer_weight(layer).detach().reshape(-1);
+  const torch::Tensor base =
+      weight.index_select(0, torch::tensor(loc.selected, torch::kLong).to(weight.device()))
+          .to(torch::kCPU, torch::kFloat32);
   torch::Tensor direction = draw();
   double sigma = o.sigma();
   if (o.target_misprediction() > 0) {

@@ -16,7 +16,7 @@ Model WeightShuffling::mutate(const Model& original, const MutationInputs& input
   for (int64_t n : internal::choose(neurons, internal::count_of(options_.ratio(), neurons), rng)) {
     torch::Tensor row = w[n].view(-1);
     const std::vector<int64_t> order = permutation(row.numel(), rng.next());
-    row.copy_(row.index({torch::tensor(order, torch::kLong)}));
+    row.copy_(row.index({torch::tensor(order, torch::kLong).to(row.device())}));
   }
   return mutant;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // A handle on one trained classifier instance: a C++ torch::nn::Sequential built by a registered
-// architecture, or a TorchScript module saved from Python with torch.jit.save. Cheap to copy (shared);
-// clone() makes an independent deep copy to mutate.
+// architecture, or a TorchScript module saved from Python with torch.jit.save. Cheap to copy
+// (shared); clone() makes an independent deep copy to mutate.
+#include <torch/torch.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -9,8 +11,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <torch/torch.h>
 
 namespace mutagen {
 
@@ -44,16 +44,25 @@ class Model {
   bool valid() const { return impl_ != nullptr; }
   const std::string& architecture() const;
 
-  // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W]. Returns [N, classes]: the
-  // input of a trailing Softmax/LogSoftmax when the model has one (see logits_end()).
-  // Batches of 256 keep activations under glibc's mmap threshold: larger ones are mapped and unmapped
-  // per batch, and the page faults cost more than the convolutions.
+  // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W] on any device. Returns
+  // [N, classes] on x's device (batches run on device()): the input of a trailing
+  // Softmax/LogSoftmax when the model has one (see logits_end()).
+  // Batches of 256 keep activations under glibc's mmap threshold: larger ones are mapped and
+  // unmapped per batch, and the page faults cost more than the convolutions.
   torch::Tensor logits(const torch::Tensor& x, int64_t batch_size = 256) const;
   torch::Tensor predict(const torch::Tensor& x, int64_t batch_size = 256) const;
   // Forward with autograd in the current mode (for training and gradient-based localisation), up
-  // to the logits like logits().
+  // to the logits like logits(). The input is moved to device(); the result stays there.
   torch::Tensor forward(const torch::Tensor& x) const;
   void train(bool on = true) const;
+
+  // Moves the parameters and buffers to `device`, in place: every handle on this instance sees
+  // it (as torch's Module::to). Models load and are created on the CPU; Subject::device and
+  // TrainOptions::device move them once. clone() keeps the device.
+  void to(const torch::Device& device) const;
+  // Where the parameters live (the CPU for a model without any). logits(), forward() and
+  // forward_layers() move each input batch here.
+  torch::Device device() const;
 
   Model clone() const;
   std::vector<torch::Tensor> parameters() const;
@@ -62,7 +71,8 @@ class Model {
   std::string fingerprint() const;
 
   // Layered access (sequential models, and TorchScript modules whose children run in sequence):
-  // forward_layers(x, k, num_layers()) runs the model from layer k on, e.g. on cached activations.
+  // forward_layers(x, k, num_layers()) runs the model from layer k on, e.g. on cached activations
+  // (moved to device(); the result stays there).
   int64_t num_layers() const;
   std::string layer_kind(int64_t k) const;  // "Conv2d", "Linear", "ReLU", "Flatten", ...
   torch::Tensor forward_layers(const torch::Tensor& x, int64_t begin, int64_t end) const;
@@ -98,7 +108,8 @@ class Model {
 };
 
 // Architectures by name, so that save/load and caches can rebuild a model. Built in:
-//   "mnist_small": conv(1->16,3)-ReLU-conv(16->32,3)-ReLU-maxpool2-flatten-fc(4608->64)-ReLU-fc(64->10)
+//   "mnist_small":
+//   conv(1->16,3)-ReLU-conv(16->32,3)-ReLU-maxpool2-flatten-fc(4608->64)-ReLU-fc(64->10)
 //   "thesis_cnn":  thesis Table 5.2: conv(1->32,3)-ReLU-conv(32->64,3)-ReLU-maxpool2-dropout(.25)-
 //                  flatten-fc(9216->128)-ReLU-dropout(.5)-fc(128->10)
 using ArchitectureFactory = std::function<torch::nn::Sequential()>;

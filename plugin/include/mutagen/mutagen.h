@@ -2,6 +2,7 @@
 // Everything a user of mutagen needs: declare a subject, write MUTATION_TESTs, link Mutagen::gtest_main.
 #include "mutagen/clusters.h"
 #include "mutagen/dataset.h"
+#include "mutagen/device.h"
 #include "mutagen/error.h"
 #include "mutagen/model.h"
 #include "mutagen/runtime.h"

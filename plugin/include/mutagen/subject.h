@@ -73,6 +73,10 @@ class Subject {
   Subject& test_timeout(double seconds);
   Subject& timeout_factor(double factor);
   Subject& timeout_floor(double seconds);
+  // Where instances and mutants are trained, mutated and evaluated: "cpu" (default), "cuda",
+  // "cuda:N" (see parse_device). Validated here, so a bad name fails before any training; the
+  // GoogleTest flag --mutagen_device=NAME overrides it.
+  Subject& device(const std::string& name);
   Subject& cache_dir(std::string dir);
   Subject& seed(uint64_t s);
 
@@ -106,6 +110,8 @@ class Subject {
   double timeout_floor() const { return timeout_floor_; }
   // The kill options every verdict of this subject is decided with.
   KillOptions kill_options() const;
+  // The subject's device, or --mutagen_device's when given.
+  torch::Device device() const;
   const std::string& cache_dir() const { return cache_dir_; }
   uint64_t seed() const { return seed_; }
 
@@ -136,6 +142,7 @@ class Subject {
   double timeout_ = 0;
   double timeout_factor_ = 3.0;
   double timeout_floor_ = 10.0;
+  torch::Device device_{torch::kCPU};
   std::string cache_dir_ = "mutagen-cache";
   uint64_t seed_ = 0;
 };

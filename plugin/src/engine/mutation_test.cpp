@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "mutagen/device.h"
 #include "mutagen/error.h"
 #include "mutagen/logging.h"
 #include "registry.h"
@@ -299,6 +300,15 @@ bool InitMutagen(int* argc, char** argv) {
         std::exit(2);
       }
       f.shard = v;
+    } else if (const char* v = value("--mutagen_device=")) {
+      // Checked now, before any subject trains: a bad name is an error at start.
+      try {
+        parse_device(v, "--mutagen_device");
+      } catch (const Error& e) {
+        std::fprintf(stderr, "mutagen: %s\n", e.what());
+        std::exit(2);
+      }
+      f.device = v;
     } else if (const char* v = value("--mutagen_report=")) {
       f.report = v;
     } else if (const char* v = value("--mutagen_subject=")) {
@@ -309,7 +319,8 @@ bool InitMutagen(int* argc, char** argv) {
           "mutagen: unknown flag '%s' (known: --mutagen_run, --mutagen_min_score=X, "
           "--mutagen_report=FILE, --mutagen_no_cache, --mutagen_subject=NAME, "
           "--mutagen_timeout=SECONDS, --mutagen_allow_undecided, --mutagen_reporters=LIST, "
-          "--mutagen_report_dir=DIR, --mutagen_thresholds=HIGH,LOW[,BREAK], --mutagen_shard=K/N)\n",
+          "--mutagen_report_dir=DIR, --mutagen_thresholds=HIGH,LOW[,BREAK], --mutagen_shard=K/N, "
+          "--mutagen_device=cpu|cuda|cuda:N)\n",
           argv[i]);
       std::exit(2);
     } else {

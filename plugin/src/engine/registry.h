@@ -80,6 +80,7 @@ struct Flags {
   std::string report_dir;  // empty: the folder of `report`
   double timeout = -1;     // < 0: the subject's own test_timeout
   std::string shard;       // "k/n"; empty: from the job array's environment, if any (shard.h)
+  std::string device;      // empty: the subject's own device (validated by InitMutagen)
 };
 Flags& flags();
 

@@ -304,6 +304,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
               return cfg.mutator->mutate(instances[i], inputs);
             },
             meta, &r.cached);
+        // A cached mutant loads on the CPU; it is evaluated where its original lives.
+        if (m.device() != instances[i].device()) m.to(instances[i].device());
         // Model copies share tensors: a mutator that writes into the original's weights would
         // silently turn every later comparison into mutant vs mutant.
         if (made && instances[i].fingerprint() != fingerprints[i])

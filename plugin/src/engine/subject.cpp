@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "mutagen/device.h"
 #include "mutagen/error.h"
 #include "mutagen/mutators/registry.h"
+#include "registry.h"
 
 namespace mutagen {
 
@@ -196,8 +198,22 @@ Subject& Subject::seed(uint64_t s) {
   return *this;
 }
 
+Subject& Subject::device(const std::string& name) {
+  device_ = parse_device(name, "subject '" + name_ + "': device");
+  return *this;
+}
+
+torch::Device Subject::device() const {
+  const std::string& flag = internal::flags().device;
+  return flag.empty() ? device_ : parse_device(flag, "--mutagen_device");
+}
+
 const std::vector<Model>& Subject::resolved_instances() const {
   if (instances_.empty() && instance_provider_) instances_ = instance_provider_();
+  // Once, here: mutants are clones of these and keep their device.
+  const torch::Device d = device();
+  for (const auto& m : instances_)
+    if (m.valid() && m.device() != d) m.to(d);
   return instances_;
 }
 
