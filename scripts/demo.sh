@@ -21,14 +21,16 @@ echo "demo: report written to $build/demo/report.json (exit code $rc)"
 /usr/bin/python3 - "$build/demo/report.json" <<'PY' || true
 import json, sys
 r = json.load(open(sys.argv[1]))
-for sched in ("mixed", "sequential"):
-    ms = [m for m in r["mutants"] if m["options"].get("schedule") == sched]
+groups = [("tmr " + s, lambda m, s=s: m["operator"] == "tmr" and m["options"].get("schedule") == s)
+          for s in ("mixed", "sequential")] + [("arachne-de", lambda m: m["operator"] == "arachne-de")]
+for sched, member in groups:
+    ms = [m for m in r["mutants"] if member(m)]
     if not ms:
         continue
     avg = lambda k: sum(m[k] for m in ms) / len(ms)
     hn, hp = avg("heldout_misprediction_neg"), avg("heldout_misprediction_pos")
     worst = min(ms, key=lambda m: m["other_classes_worst_change"])
-    print(f"demo: {sched:10s} held-out cluster mispredicted {hn:6.1%}, held-out rest of class {hp:6.1%}"
+    print(f"demo: {sched:14s} held-out cluster mispredicted {hn:6.1%}, held-out rest of class {hp:6.1%}"
           f" (ratio {hn / max(hp, 1e-9):5.1f}x), other classes {100 * avg('other_classes_accuracy_change'):+.2f} points"
           f" (worst: class {worst['other_classes_worst_class']} {100 * worst['other_classes_worst_change']:+.2f})")
 for s in r["scores"]:
