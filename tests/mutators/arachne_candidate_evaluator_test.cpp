@@ -39,8 +39,8 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
   return fitness;
 }
 
-void expect_same_scores(int64_t layer) {
-  const Model model = Model::create("mnist_small", 2);
+void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_small") {
+  const Model model = Model::create(architecture, 2);
   const Dataset neg = random_images(7, 1), keep = random_images(9, 2);
   const int64_t numel = model.layer_weight(layer).numel();
   std::vector<int64_t> selected;
@@ -61,7 +61,32 @@ void expect_same_scores(int64_t layer) {
   }
 }
 
+// mnist_small's layer 2 is followed by ReLU, MaxPool2d, Flatten, Linear: only the affected channels
+// are carried to the Linear. Layer 0 is followed by ReLU and another convolution: the full output.
 TEST(ArachneCandidateEvaluator, ConvLayerMatchesPlainForwardPerCandidate) { expect_same_scores(2); }
+
+TEST(ArachneCandidateEvaluator, FirstConvLayerMatchesPlainForwardPerCandidate) {
+  expect_same_scores(0);
+}
+
+// Padding, stride and dilation move where each weight reads its input.
+TEST(ArachneCandidateEvaluator, StridedPaddedDilatedConvMatchesPlainForwardPerCandidate) {
+  namespace nn = torch::nn;
+  mutagen::register_architecture("evaluator_geometry", [] {
+    return nn::Sequential(
+        nn::Conv2d(nn::Conv2dOptions(1, 3, 3).stride(2).padding(1)), nn::ReLU(),
+        nn::Conv2d(nn::Conv2dOptions(3, 4, {3, 2}).stride({1, 2}).padding({2, 1}).dilation(2)),
+        nn::Tanh(), nn::AvgPool2d(2), nn::Flatten(), nn::Linear(4 * 7 * 3, 10));
+  });
+  expect_same_scores(0, "evaluator_geometry");
+  expect_same_scores(2, "evaluator_geometry");
+}
+
+// The thesis CNN has a Dropout between the pooling and the Flatten (identity in eval mode).
+TEST(ArachneCandidateEvaluator, ThesisCnnConvLayersMatchPlainForwardPerCandidate) {
+  expect_same_scores(0, "thesis_cnn");
+  expect_same_scores(2, "thesis_cnn");
+}
 
 TEST(ArachneCandidateEvaluator, LinearLayerMatchesPlainForwardPerCandidate) {
   expect_same_scores(6);

@@ -37,6 +37,9 @@ class CandidateEvaluator {
 
  private:
   torch::Tensor logits_chunk(const torch::Tensor& deltas) const;  // [p, N, C]
+  // Conv2d: the change of the affected channels' outputs, [p, N, O_aff, H, W].
+  torch::Tensor moved_channels(const torch::Tensor& deltas) const;
+  void prepare_conv(const torch::Tensor& flat);
 
   Model model_;
   int64_t layer_;
@@ -53,8 +56,23 @@ class CandidateEvaluator {
   // channels, and where each localised weight sits in the [channels, Q] delta kernel.
   torch::Tensor rows_, cols_;
   torch::Tensor channels_;  // int64 [O_aff]
-  torch::Tensor slot_;      // int64 [m]: flat position in [O_aff * Q]
-  int64_t chunk_ = 1;       // candidates per batch (memory bound)
+  // Per affected channel, the positions (into the m localised weights) of its weights.
+  std::vector<torch::Tensor> channel_weights_;
+  // Per affected channel, the input values each of its weights multiplies at every output
+  // position, [weights, N*H*W]: a candidate moves the channel by sum over its weights of delta
+  // times patch (one multiply-add per localised weight and output element instead of a
+  // convolution).
+  std::vector<torch::Tensor> channel_patches_;
+  torch::Tensor affected_output_;  // the original output of the affected channels, [N, O_aff, H, W]
+  // When the layers after the convolution act channel by channel (ReLU, pooling, dropout) up to a
+  // Flatten and a Linear, only the affected channels are carried through them and the Linear's
+  // output moves by its weight columns of those channels: tail_end_ is the Flatten's index (0: no
+  // such tail).
+  int64_t tail_end_ = 0;
+  torch::Tensor tail_original_;  // the original affected channels at the Flatten, [N, O_aff, h, w]
+  torch::Tensor tail_weight_;    // the Linear's columns of those channels, [out, O_aff * h * w]
+  torch::Tensor tail_output_;    // the Linear's original output, [N, out]
+  int64_t chunk_ = 1;            // candidates per batch (memory bound)
   mutable int64_t evaluations_ = 0;
 };
 
