@@ -2,9 +2,8 @@
 // is written last, so its presence marks a complete entry; anything unreadable counts as a miss.
 #include "mutagen/mutant_cache.h"
 
-#include <spdlog/spdlog.h>
-
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -116,6 +115,19 @@ std::optional<Model> MutantCache::find(const MutantKey& key) const {
                  hex, e.what());
     return std::nullopt;
   }
+}
+
+std::optional<nlohmann::json> MutantCache::metadata(const MutantKey& key) const {
+  const std::string meta = meta_path(dir_, key.hex());
+  std::error_code ec;
+  if (!fs::exists(meta, ec)) return std::nullopt;
+  try {
+    const nlohmann::json j = read_json(meta);
+    if (j.is_object() && j.contains("metadata")) return j.at("metadata");
+  } catch (const std::exception&) {
+    // An unreadable entry is find()'s business (it warns and regenerates); here it just has none.
+  }
+  return std::nullopt;
 }
 
 void MutantCache::store(const MutantKey& key, const Model& mutant,

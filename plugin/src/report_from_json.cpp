@@ -148,6 +148,8 @@ MutantReport read_mutant(const Fields& f) {
   m.trivial = f.boolean("trivial");
   m.layer = f.str("layer", false);
   m.weights_changed = f.integer("weights_changed", false, -1);
+  m.seconds_per_mutant =
+      f.num("seconds_per_mutant", false, std::numeric_limits<double>::quiet_NaN());
   const json& vs = f.array("verdicts");
   for (size_t i = 0; i < vs.size(); ++i)
     m.verdicts.push_back(read_verdict(f.child(vs[i], "verdicts[" + std::to_string(i) + "]")));

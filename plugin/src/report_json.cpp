@@ -57,6 +57,7 @@ nlohmann::json mutant_json(const MutantReport& m) {
           {"trivial", m.trivial},
           {"layer", m.layer},
           {"weights_changed", m.weights_changed},
+          {"seconds_per_mutant", number(m.seconds_per_mutant)},
           {"verdicts", std::move(verdicts)}};
 }
 

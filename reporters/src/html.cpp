@@ -102,7 +102,8 @@ std::string mutant_table(const Report& r) {
       "<th>cluster</th><th>status</th>";
   for (const auto& set : r.test_sets) s += "<th>" + xml_escape(set) + "</th>";
   s += "<th>|I_neg|</th><th>|I_pos|</th><th>mispred I_neg</th><th>mispred I_pos</th>"
-       "<th>held-out neg</th><th>held-out pos</th><th>other classes</th><th>killed by</th></tr>"
+       "<th>held-out neg</th><th>held-out pos</th><th>other classes</th><th>s to make</th>"
+       "<th>killed by</th></tr>"
        "</thead><tbody>\n";
   auto status_cell = [](MutantStatus st, bool trivial) {
     return "<td class=\"status-" + css_name(status_name(st)) + "\" data-sort=\"" +
@@ -124,7 +125,9 @@ std::string mutant_table(const Report& r) {
          td(percent(m.misprediction_neg), true) + td(percent(m.misprediction_pos), true) +
          td(percent(m.heldout_misprediction_neg), true) +
          td(percent(m.heldout_misprediction_pos), true) +
-         td(points(m.other_classes_accuracy_change), true) + td(killed_by) + "</tr>\n";
+         td(points(m.other_classes_accuracy_change), true) +
+         td(std::isfinite(m.seconds_per_mutant) ? fmt("%.1f", m.seconds_per_mutant) : "-", true) +
+         td(killed_by) + "</tr>\n";
   }
   return s + "</tbody></table>\n</section>\n";
 }

@@ -234,10 +234,20 @@ TEST_F(ExampleRun, SecondRunReusesEveryMutantAndReproducesTheReport) {
   second.erase("timings");
   EXPECT_EQ(first, second);
   // What each mutant changed: TMR retrains every layer, last_layer_noise only the last one.
+  // What each mutant cost to make: measured by the first run, carried by the cache into the second
+  // (the equality above).
   for (const auto& m : first["mutants"]) {
     EXPECT_GT(m["weights_changed"].get<int64_t>(), 0) << m["id"];
-    if (m["operator"] == "last_layer_noise")
+    ASSERT_TRUE(m["seconds_per_mutant"].is_number()) << m["id"];
+    EXPECT_GT(m["seconds_per_mutant"].get<double>(), 0) << m["id"];
+    if (m["operator"] == "last_layer_noise") {
       EXPECT_EQ(m["layer"], "8") << m["id"];  // Linear(64, 10)
+      // Untargeted: misprediction on the subject's clusters vs the rest of their class, no
+      // held-out parts. Noise of sd 0.5 on the output layer hits both alike.
+      EXPECT_GT(m["misprediction_neg"].get<double>(), 0) << m["id"];
+      EXPECT_GT(m["misprediction_pos"].get<double>(), 0) << m["id"];
+      EXPECT_TRUE(m["heldout_misprediction_neg"].is_null()) << m["id"];
+    }
   }
   EXPECT_EQ(first["original_fingerprints"].size(), 5u);
   EXPECT_EQ(first["thresholds"]["high"], 0.8);

@@ -31,6 +31,15 @@ TEST(ReportFromJson, RoundTrip) {
   EXPECT_EQ(back.thresholds.low, 0.4);
   EXPECT_EQ(back.threshold, 0.5);
   EXPECT_EQ(back.scores[2].test_set, "weak");
+  EXPECT_EQ(back.mutants[1].seconds_per_mutant, r.mutants[1].seconds_per_mutant);
+}
+
+// Reports written before seconds_per_mutant existed read back with it unknown (NaN), not 0.
+TEST(ReportFromJson, ReportWithoutSecondsPerMutantReadsAsUnknown) {
+  nlohmann::json j = fixture_report().to_json();
+  for (auto& m : j["mutants"]) m.erase("seconds_per_mutant");
+  const Report back = Report::from_json(j, "mem");
+  EXPECT_TRUE(std::isnan(back.mutants[0].seconds_per_mutant));
 }
 
 TEST(ReportFromJson, SkippedMutantsAreWrittenOnlyWhenThereAreSome) {

@@ -45,6 +45,7 @@ inline MutantReport fixture_mutant(const std::string& id, int64_t cls, int64_t c
   m.killable = killable;
   m.layer = "0,2,5,7";  // TMR retrains every layer with weights
   m.weights_changed = 8490 + cluster;
+  m.seconds_per_mutant = 2.5 + cluster;
   return m;
 }
 

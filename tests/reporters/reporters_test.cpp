@@ -57,6 +57,7 @@ Report sample_report() {
   a.killable = true;
   a.layer = "0,2,5,7";
   a.weights_changed = 8490;
+  a.seconds_per_mutant = 3.25;
   a.trivial = false;
   a.verdicts = {verdict("Fashion.Accuracy", "train", 0.00012, 2.5, true),
                 verdict("Fashion.Accuracy", "test", 0.25, 0.3, false)};
@@ -100,9 +101,11 @@ TEST(JsonReport, FieldNamesAndValues) {
        {"id", "operator", "options", "class", "cluster", "i_neg", "i_pos", "misprediction_neg",
         "misprediction_pos", "heldout_misprediction_neg", "heldout_misprediction_pos",
         "other_classes_accuracy_change", "other_classes_worst_change", "other_classes_worst_class",
-        "killable", "trivial", "verdicts", "layer", "weights_changed"})
+        "killable", "trivial", "verdicts", "layer", "weights_changed", "seconds_per_mutant"})
     EXPECT_TRUE(m.contains(key)) << key;
-  EXPECT_EQ(m.size(), 19u);
+  EXPECT_EQ(m.size(), 20u);
+  EXPECT_EQ(m["seconds_per_mutant"], 3.25);
+  EXPECT_TRUE(j["mutants"][1]["seconds_per_mutant"].is_null());  // unknown: null, not 0
   EXPECT_EQ(m["layer"], "0,2,5,7");
   EXPECT_EQ(m["weights_changed"], 8490);
   EXPECT_EQ(m["id"], "tmr-c0-k1-0123abcd");

@@ -1,18 +1,17 @@
 #pragma once
-// Mutants are made when first needed and kept on disk: <dir>/<key>.pt (the model) and <key>.json (what
-// made it, with a checksum of the .pt file). The key hashes everything that makes the mutant: the
-// original instance, the operator, its options and algorithm version, the class, the cluster's
+// Mutants are made when first needed and kept on disk: <dir>/<key>.pt (the model) and <key>.json
+// (what made it, with a checksum of the .pt file). The key hashes everything that makes the mutant:
+// the original instance, the operator, its options and algorithm version, the class, the cluster's
 // members, the held-out fraction, the other-classes ratio, the training data and the seed; changing
 // any one makes a new mutant. A corrupted or truncated entry is reported and regenerated. Processes
 // sharing the folder (also on several hosts) take a lock per key, so none makes a mutant another is
 // making, and none sees a half-written file.
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mutagen/model.h"
 
@@ -40,11 +39,15 @@ class MutantCache {
   explicit MutantCache(std::string dir, bool enabled = true);
 
   std::optional<Model> find(const MutantKey& key) const;
-  // Atomic: model and metadata go to temp files renamed into place; a crash never leaves a half file.
+  // Atomic: model and metadata go to temp files renamed into place; a crash never leaves a half
+  // file.
   void store(const MutantKey& key, const Model& mutant, const nlohmann::json& metadata) const;
   // find(), else make() then store(). `was_cached` (optional) tells which happened.
   Model get_or_create(const MutantKey& key, const std::function<Model()>& make,
                       const nlohmann::json& metadata, bool* was_cached = nullptr) const;
+  // The metadata stored with the entry (store()'s `metadata`), or nothing when there is no readable
+  // entry. Used to report what a cached mutant cost to make.
+  std::optional<nlohmann::json> metadata(const MutantKey& key) const;
   const std::string& dir() const { return dir_; }
 
  private:

@@ -2,6 +2,7 @@
 // The result of a mutation run: built by the engine, rendered by reporters/. One MutantReport per
 // mutant configuration (operator x class x cluster), aggregating its N mutant instances.
 #include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct MutantReport {
   int64_t i_pos = 0;
   double misprediction_neg = 0;  // fraction of I_neg the mutant mispredicts (mean over instances)
   double misprediction_pos = 0;
+  // For an untargeted mutant (class -1) the two above are the means over the subject's clusters of
+  // the misprediction on the cluster's members and on the rest of their class: equal values say the
+  // operator does not target. The held-out fields are NaN then.
   double heldout_misprediction_neg = 0;
   double heldout_misprediction_pos = 0;
   double other_classes_accuracy_change = 0;  // mutant minus original, fraction, mean over classes
@@ -47,8 +51,11 @@ struct MutantReport {
   // What the mutator changed, when it says (Mutator::describe_change): e.g. "conv2" and 37 weights.
   std::string layer;
   int64_t weights_changed = -1;  // -1: not reported by the mutator
-  bool killable = false;         // killed by the training data
-  bool trivial = false;          // killed by >= 90% of the training inputs (DeepCrime)
+  // Mean wall time to make one mutant instance (mutate() alone), measured when it was made and kept
+  // in the mutant cache, so a cached run reports what the mutants cost; NaN when unknown.
+  double seconds_per_mutant = std::numeric_limits<double>::quiet_NaN();
+  bool killable = false;  // killed by the training data
+  bool trivial = false;   // killed by >= 90% of the training inputs (DeepCrime)
   std::vector<Verdict> verdicts;
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -297,13 +298,24 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
                                {"i_neg", sel.neg.size()},
                                {"i_pos", sel.pos.size()}};
         bool made = false;
+        double mutate_seconds = NAN;
+        // `meta` is read by store() after make() returns, so the time measured here is kept with
+        // the entry and reported again when the mutant comes from the cache.
         const Model m = cache.get_or_create(
             key,
             [&] {
               made = true;
-              return cfg.mutator->mutate(instances[i], inputs);
+              const auto begun = std::chrono::steady_clock::now();
+              Model mutant = cfg.mutator->mutate(instances[i], inputs);
+              mutate_seconds = seconds_since(begun);
+              meta["seconds"] = mutate_seconds;
+              return mutant;
             },
             meta, &r.cached);
+        // (value() returns the type of its default: a double, not NAN's float.)
+        if (!made)
+          if (const auto stored = cache.metadata(key); stored && stored->contains("seconds"))
+            mutate_seconds = stored->value("seconds", std::nan(""));
         // A cached mutant loads on the CPU; it is evaluated where its original lives.
         if (m.device() != instances[i].device()) m.to(instances[i].device());
         // Model copies share tensors: a mutator that writes into the original's weights would
@@ -318,6 +330,9 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
         const std::vector<torch::Tensor> pred = predict_sets(m, sets, memo);
         r.targeting = measure_targeting(sel, cfg.cls, pred[0], train_correct[i], training,
                                         pred[eval_index], original_pred[i][eval_index], eval_set);
+        r.targeting.mutate_seconds = mutate_seconds;
+        if (cfg.cls < 0)
+          measure_on_clusters(clusters, subject.classes(), pred[0], train_correct[i], r.targeting);
         describe_change(instances[i], m, r.targeting);
         r.outcomes = evaluate_isolated(m, tests, sets, memo, timeouts);
         for (size_t s = 0; s < sets.size(); ++s)

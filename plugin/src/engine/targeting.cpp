@@ -71,6 +71,34 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
   return t;
 }
 
+void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>& classes,
+                         const torch::Tensor& train_pred,
+                         const torch::Tensor& original_train_correct, InstanceTargeting& t) {
+  const torch::Tensor correct =
+      original_train_correct.to(torch::kCPU).to(torch::kBool).contiguous();
+  const auto ok = correct.accessor<bool, 1>();
+  auto right = [&](const std::vector<int64_t>& v) {
+    std::vector<int64_t> out;
+    for (int64_t i : v)
+      if (ok[i]) out.push_back(i);
+    return out;
+  };
+  std::vector<double> in, out;
+  for (int64_t c : classes) {
+    if (!clusters.has_class(c)) continue;
+    const ClassClusters& cc = clusters.for_class(c);
+    for (int64_t k : cc.cluster_ids()) {
+      std::vector<int64_t> rest;  // the rest of the class, noise included (as I_pos)
+      for (size_t s = 0; s < cc.samples.size(); ++s)
+        if (cc.labels[s] != k) rest.push_back(cc.samples[s]);
+      in.push_back(mispredicted(train_pred, right(cc.members(k)), c));
+      out.push_back(mispredicted(train_pred, right(rest), c));
+    }
+  }
+  t.neg = mean_finite(in);
+  t.pos = mean_finite(out);
+}
+
 void describe_change(const Model& original, const Model& mutant, InstanceTargeting& t) {
   const auto a = original.named_parameters();
   const auto b = mutant.named_parameters();
@@ -119,7 +147,7 @@ void summarise_targeting(const std::vector<InstanceTargeting>& instances, Mutant
   report.weights_changed =
       instances.empty() ? -1 : std::llround(weights / static_cast<double>(instances.size()));
 
-  std::vector<double> neg, pos, hneg, hpos, broken, size_neg, size_pos;
+  std::vector<double> neg, pos, hneg, hpos, broken, size_neg, size_pos, seconds;
   size_t classes = 0;
   for (const auto& t : instances) {
     neg.push_back(t.neg);
@@ -129,6 +157,7 @@ void summarise_targeting(const std::vector<InstanceTargeting>& instances, Mutant
     size_neg.push_back(t.size_neg);
     size_pos.push_back(t.size_pos);
     broken.push_back(t.broken_fraction);
+    seconds.push_back(t.mutate_seconds);
     classes = std::max(classes, t.class_change.size());
   }
   report.i_neg = instances.empty() ? 0 : static_cast<int64_t>(std::llround(mean_finite(size_neg)));
@@ -138,6 +167,7 @@ void summarise_targeting(const std::vector<InstanceTargeting>& instances, Mutant
   report.heldout_misprediction_neg = mean_finite(hneg);
   report.heldout_misprediction_pos = mean_finite(hpos);
   report.trivial = mean_finite(broken) >= 0.9;
+  report.seconds_per_mutant = mean_finite(seconds);
   // Per other class, the mean change over instances; the report's figure is their mean, with the
   // worst class beside it.
   std::vector<double> per_class;
@@ -170,7 +200,8 @@ nlohmann::json InstanceTargeting::to_json() const {
           {"class_change", changes},
           {"broken_fraction", broken_fraction},
           {"layer", layer},
-          {"weights_changed", weights_changed}};
+          {"weights_changed", weights_changed},
+          {"mutate_seconds", number(mutate_seconds)}};
 }
 
 InstanceTargeting InstanceTargeting::from_json(const nlohmann::json& j) {
@@ -185,6 +216,7 @@ InstanceTargeting InstanceTargeting::from_json(const nlohmann::json& j) {
   t.broken_fraction = j.at("broken_fraction");
   t.layer = j.value("layer", std::string());
   t.weights_changed = j.value("weights_changed", int64_t{0});
+  if (j.contains("mutate_seconds")) t.mutate_seconds = number_from(j.at("mutate_seconds"));
   return t;
 }
 

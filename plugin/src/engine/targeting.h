@@ -2,12 +2,13 @@
 // How well one mutant instance hits its target (SPEC 2.2): misprediction on I_neg / I_pos and their
 // held-out parts, the accuracy change on every other class, triviality (DeepCrime); and their means
 // over a configuration's instances for the report.
-#include <cstdint>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "mutagen/clusters.h"
 #include "mutagen/dataset.h"
 #include "mutagen/model.h"
 #include "mutagen/report.h"
@@ -26,6 +27,7 @@ struct InstanceTargeting {
   // comma-separated; "+structure" when the parameter sets differ) and how many parameter elements.
   std::string layer;
   int64_t weights_changed = 0;
+  double mutate_seconds = NAN;  // wall time of mutate() when the mutant was made (cache: as stored)
 
   nlohmann::json to_json() const;
   static InstanceTargeting from_json(const nlohmann::json& j);
@@ -36,13 +38,22 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
                                     const torch::Tensor& train_pred,
                                     const torch::Tensor& original_train_correct,
                                     const Dataset& training, const torch::Tensor& eval_pred,
-                                    const torch::Tensor& original_eval_pred, const Dataset& eval_set);
+                                    const torch::Tensor& original_eval_pred,
+                                    const Dataset& eval_set);
+
+// An untargeted mutant (class -1) has no cluster of its own. To show whether it hits cluster
+// members more than the rest of their class (random operators should not), `neg` / `pos` become the
+// means, over every cluster of `classes`, of the misprediction on the cluster's members and on the
+// rest of its class (inputs the original gets right); held-out fields and sizes stay empty.
+void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>& classes,
+                         const torch::Tensor& train_pred,
+                         const torch::Tensor& original_train_correct, InstanceTargeting& t);
 
 // Fills `layer` and `weights_changed` by comparing the two models' parameters element by element.
 void describe_change(const Model& original, const Model& mutant, InstanceTargeting& t);
 
-// Means over the instances into the report's fields (sizes rounded; the worst other class is the one
-// with the lowest mean change).
+// Means over the instances into the report's fields (sizes rounded; the worst other class is the
+// one with the lowest mean change).
 void summarise_targeting(const std::vector<InstanceTargeting>& instances, MutantReport& report);
 
 }  // namespace mutagen::internal
