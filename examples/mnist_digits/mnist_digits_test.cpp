@@ -1,7 +1,8 @@
 // A user's GoogleTest suite for a digit classifier, under mutation testing with mutagen.
 //
 // Run as ordinary tests:     ./mnist_digits_demo            (the tests on the 5 original instances)
-// Run the mutation analysis: ./mnist_digits_demo --mutagen_run   (or: mutagen run ./mnist_digits_demo)
+// Run the mutation analysis: ./mnist_digits_demo --mutagen_run   (or: mutagen run
+// ./mnist_digits_demo)
 #include <mutagen/clustering/pipeline.h>
 #include <mutagen/mutagen.h>
 
@@ -17,28 +18,6 @@ std::string data_dir() {
 
 const std::vector<int64_t> kTargetClasses{0, 5, 7};
 
-// The "weak" test set: per class, the tenth of the test inputs the originals find easiest (highest
-// mean probability of the true label). Tests on it look fine but see little of what could go wrong.
-mutagen::Dataset easiest_inputs(const mutagen::Dataset& test, const std::vector<mutagen::Model>& models,
-                                double fraction) {
-  torch::Tensor p_true = torch::zeros({test.size()}, torch::kDouble);
-  for (const auto& m : models) {
-    const torch::Tensor probs = torch::softmax(m.logits(test.images), 1).to(torch::kDouble);
-    p_true += probs.gather(1, test.labels.unsqueeze(1)).squeeze(1);
-  }
-  std::vector<int64_t> keep;
-  for (int64_t c = 0; c < test.num_classes; ++c) {
-    std::vector<int64_t> idx = test.indices_of_class(c);
-    std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) {
-      return p_true[a].item<double>() > p_true[b].item<double>();
-    });
-    idx.resize(static_cast<size_t>(static_cast<double>(idx.size()) * fraction));
-    keep.insert(keep.end(), idx.begin(), idx.end());
-  }
-  std::sort(keep.begin(), keep.end());
-  return test.subset(keep, "weak");
-}
-
 }  // namespace
 
 MUTAGEN_SUBJECT(MnistDigits) {
@@ -49,7 +28,9 @@ MUTAGEN_SUBJECT(MnistDigits) {
   std::vector<mutagen::Model> instances = mutagen::train_instances(
       "mnist_small", train, mutagen::TrainOptions().epochs(4).learning_rate(1e-3).seed(0), 5,
       cache + "/instances");
-  mutagen::Dataset weak = easiest_inputs(test, instances, 0.1);
+  // The "weak" test set: per class, the tenth of the test inputs the originals find easiest. Tests
+  // on it look fine but see little of what could go wrong.
+  mutagen::Dataset weak = mutagen::easiest_inputs(test, instances, 0.1);
 
   return mutagen::Subject("MnistDigits")
       .instances(instances)

@@ -1,9 +1,10 @@
 #pragma once
-// The GoogleTest extension. A user declares a subject and writes ordinary GoogleTest bodies that receive
-// a model instance and a test set:
+// The GoogleTest extension. A user declares a subject and writes ordinary GoogleTest bodies that
+// receive a model instance and a test set:
 //
 //   MUTAGEN_SUBJECT(MnistCnn) {
-//     return mutagen::Subject("MnistCnn").instances(...).training_data(...).test_set("strong", ...)...;
+//     return mutagen::Subject("MnistCnn").instances(...).training_data(...).test_set("strong",
+//     ...)...;
 //   }
 //   MUTATION_TEST(MnistCnn, Accuracy) {
 //     double a = mutagen::accuracy(model(), test_set());
@@ -11,14 +12,14 @@
 //     EXPECT_GE(a, 0.9);
 //   }
 //
-// A normal run (ctest, or the binary without flags) runs each body on every original instance and every
-// test set. The mutation run (--mutagen_run, or `mutagen run <binary>`) runs every body on every test
-// set for every original and every mutant instance, and decides kills statistically.
+// A normal run (ctest, or the binary without flags) runs each body on every original instance and
+// every test set. The mutation run (--mutagen_run, or `mutagen run <binary>`) runs every body on
+// every test set for every original and every mutant instance, and decides kills statistically.
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "mutagen/dataset.h"
 #include "mutagen/model.h"
@@ -42,10 +43,10 @@ class MutationTest {
 // Which direction of a measured value is good: a mutant is killed when it is significantly worse.
 enum class Better { kHigher, kLower };
 
-// Records a measured value (e.g. accuracy) of the current evaluation. Kill decisions on measured values
-// use Wilcoxon + Cohen's d; tests that measure nothing are judged on pass/fail counts. Say which
-// direction is good where you record it: a loss or an error rate needs Better::kLower (a name that
-// says loss/error recorded as higher-is-better is warned about once).
+// Records a measured value (e.g. accuracy) of the current evaluation. Kill decisions on measured
+// values use Wilcoxon + Cohen's d; tests that measure nothing are judged on pass/fail counts. Say
+// which direction is good where you record it: a loss or an error rate needs Better::kLower (a name
+// that says loss/error recorded as higher-is-better is warned about once).
 void measure(const std::string& metric, double value, Better better = Better::kHigher);
 
 // Predictions of `model` on `data`, memoised for the current evaluation: several tests (or several
@@ -55,6 +56,12 @@ torch::Tensor predictions(const Model& model, const Dataset& data);
 double accuracy(const Model& model, const Dataset& data);
 // Accuracy restricted to the samples whose label is `cls` (NaN if there are none).
 double class_accuracy(const Model& model, const Dataset& data, int64_t cls);
+// A weak test set for the strong-vs-weak comparison: per class, the `fraction` (in (0, 1]) of
+// `test` that `models` find easiest (highest mean softmax probability of the true label; ties keep
+// data order), in data order and named `name`. Tests on it look fine but see little of what could
+// go wrong.
+Dataset easiest_inputs(const Dataset& test, const std::vector<Model>& models, double fraction,
+                       const std::string& name = "weak");
 
 // Parses and removes --mutagen_* flags (call before testing::InitGoogleTest). Flags:
 //   --mutagen_run                 run the mutation analysis instead of the plain tests
@@ -83,21 +90,21 @@ bool register_mutation_test(const char* subject, const char* test, const char* f
 
 }  // namespace mutagen
 
-#define MUTAGEN_SUBJECT(Name)                                                         \
-  static ::mutagen::Subject mutagen_subject_factory_##Name();                         \
-  [[maybe_unused]] static const bool mutagen_subject_registered_##Name =              \
-      ::mutagen::internal::register_subject(#Name, &mutagen_subject_factory_##Name);  \
+#define MUTAGEN_SUBJECT(Name)                                                        \
+  static ::mutagen::Subject mutagen_subject_factory_##Name();                        \
+  [[maybe_unused]] static const bool mutagen_subject_registered_##Name =             \
+      ::mutagen::internal::register_subject(#Name, &mutagen_subject_factory_##Name); \
   static ::mutagen::Subject mutagen_subject_factory_##Name()
 
-#define MUTATION_TEST(SubjectName, TestName)                                            \
-  class SubjectName##_##TestName##_MutationTest : public ::mutagen::MutationTest {     \
-   public:                                                                             \
-    void Run() override;                                                               \
-  };                                                                                   \
+#define MUTATION_TEST(SubjectName, TestName)                                              \
+  class SubjectName##_##TestName##_MutationTest : public ::mutagen::MutationTest {        \
+   public:                                                                                \
+    void Run() override;                                                                  \
+  };                                                                                      \
   [[maybe_unused]] static const bool mutagen_test_registered_##SubjectName##_##TestName = \
-      ::mutagen::internal::register_mutation_test(                                     \
-          #SubjectName, #TestName, __FILE__, __LINE__,                                 \
-          []() -> std::unique_ptr<::mutagen::MutationTest> {                           \
-            return std::make_unique<SubjectName##_##TestName##_MutationTest>();        \
-          });                                                                          \
+      ::mutagen::internal::register_mutation_test(                                        \
+          #SubjectName, #TestName, __FILE__, __LINE__,                                    \
+          []() -> std::unique_ptr<::mutagen::MutationTest> {                              \
+            return std::make_unique<SubjectName##_##TestName##_MutationTest>();           \
+          });                                                                             \
   void SubjectName##_##TestName##_MutationTest::Run()

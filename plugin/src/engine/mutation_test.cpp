@@ -227,6 +227,31 @@ double class_accuracy(const Model& model, const Dataset& data, int64_t cls) {
   return static_cast<double>(correct.sum().item<int64_t>()) / static_cast<double>(n);
 }
 
+Dataset easiest_inputs(const Dataset& test, const std::vector<Model>& models, double fraction,
+                       const std::string& name) {
+  if (!(fraction > 0 && fraction <= 1))
+    throw Error("easiest_inputs: fraction must be in (0, 1], got " + std::to_string(fraction));
+  if (models.empty()) throw Error("easiest_inputs: no models to rank the inputs with");
+  torch::NoGradGuard no_grad;
+  torch::Tensor p_true = torch::zeros({test.size()}, torch::kDouble);
+  const torch::Tensor labels = test.labels.to(torch::kCPU, torch::kLong);
+  for (const auto& m : models) {
+    const torch::Tensor probs =
+        torch::softmax(m.logits(test.images), 1).to(torch::kCPU, torch::kDouble);
+    p_true += probs.gather(1, labels.unsqueeze(1)).squeeze(1);
+  }
+  const auto p = p_true.accessor<double, 1>();
+  std::vector<int64_t> keep;
+  for (int64_t c = 0; c < test.num_classes; ++c) {
+    std::vector<int64_t> idx = test.indices_of_class(c);
+    std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+    idx.resize(static_cast<size_t>(static_cast<double>(idx.size()) * fraction));
+    keep.insert(keep.end(), idx.begin(), idx.end());
+  }
+  std::sort(keep.begin(), keep.end());
+  return test.subset(keep, name);
+}
+
 bool InitMutagen(int* argc, char** argv) {
   init_logging();
   auto& f = internal::flags();
