@@ -96,6 +96,18 @@ std::vector<int64_t> choose(int64_t total, int64_t count, Rng& rng) {
   return p;
 }
 
+WeightEdit edit_weights(const Model& original, const DeepMutationOptions& options, Rng& rng,
+                        const std::string& op, const LayerFilter& eligible,
+                        const std::string& eligible_what) {
+  WeightEdit e;
+  e.layer = choose_layer(original, options, rng, op, eligible, eligible_what);
+  e.mutant = original.clone();
+  e.weight = e.mutant.layer_weight(e.layer).detach();
+  const torch::Tensor bias = layer_bias(e.mutant, e.layer);
+  if (bias.defined()) e.bias = bias.detach();
+  return e;
+}
+
 torch::Tensor layer_bias(const Model& model, int64_t k) {
   const torch::Tensor w = model.layer_weight(k);
   if (!w.defined()) return {};

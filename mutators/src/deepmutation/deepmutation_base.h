@@ -42,6 +42,19 @@ std::vector<int64_t> choose(int64_t total, int64_t count, Rng& rng);
 // The bias of layer k (the parameter named like its weight, "bias" for "weight"), or undefined.
 torch::Tensor layer_bias(const Model& model, int64_t k);
 
+// What the weight operators (GF, WS, NEB, NAI, NS) start from: the chosen layer of a deep copy of
+// the original, whose weight and bias they change in place. The tensors are detached views of the
+// copy's parameters, so in-place edits need no NoGradGuard and never touch the original.
+struct WeightEdit {
+  Model mutant;
+  int64_t layer = -1;
+  torch::Tensor weight;
+  torch::Tensor bias;  // undefined when the layer has none
+};
+WeightEdit edit_weights(const Model& original, const DeepMutationOptions& options, Rng& rng,
+                        const std::string& op, const LayerFilter& eligible = has_weight,
+                        const std::string& eligible_what = "a Linear or Conv2d layer");
+
 // Structural operators: throws NotApplicable naming `op` for TorchScript models.
 void require_sequential(const Model& model, const std::string& op);
 

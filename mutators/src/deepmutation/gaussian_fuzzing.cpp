@@ -5,17 +5,14 @@ namespace mutagen {
 
 Model GaussianFuzzing::mutate(const Model& original, const MutationInputs& inputs) const {
   Rng rng(mutant_seed(inputs));
-  const int64_t k = internal::choose_layer(original, options_, rng, kName, internal::has_weight,
-                                           "a Linear or Conv2d layer");
-  Model mutant = original.clone();
-  torch::NoGradGuard no_grad;
-  torch::Tensor flat = mutant.layer_weight(k).view(-1);
+  internal::WeightEdit e = internal::edit_weights(original, options_, rng, kName);
+  torch::Tensor flat = e.weight.view(-1);
   for (int64_t i :
        internal::choose(flat.numel(), internal::count_of(options_.ratio(), flat.numel()), rng)) {
     const double factor = 1.0 + options_.sigma() * rng.normal();
     flat[i].mul_(factor);
   }
-  return mutant;
+  return e.mutant;
 }
 
 }  // namespace mutagen

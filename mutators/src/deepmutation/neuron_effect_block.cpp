@@ -6,15 +6,12 @@ namespace mutagen {
 
 Model NeuronEffectBlock::mutate(const Model& original, const MutationInputs& inputs) const {
   Rng rng(mutant_seed(inputs));
-  const int64_t k = internal::choose_layer(original, options_, rng, kName, internal::has_weight,
-                                           "a Linear or Conv2d layer");
-  Model mutant = original.clone();
-  torch::NoGradGuard no_grad;
-  torch::Tensor w = mutant.layer_weight(k);
+  internal::WeightEdit e = internal::edit_weights(original, options_, rng, kName);
+  const torch::Tensor& w = e.weight;
   const int64_t neurons = w.size(1);
   for (int64_t n : internal::choose(neurons, internal::count_of(options_.ratio(), neurons), rng))
     w.select(1, n).zero_();
-  return mutant;
+  return e.mutant;
 }
 
 }  // namespace mutagen

@@ -14,13 +14,11 @@ bool has_two_neurons(const Model& model, int64_t k) {
 
 Model NeuronSwitch::mutate(const Model& original, const MutationInputs& inputs) const {
   Rng rng(mutant_seed(inputs));
-  const int64_t k = internal::choose_layer(original, options_, rng, kName, has_two_neurons,
-                                           "a Linear or Conv2d layer with at least two neurons "
-                                           "(output units or channels) to switch");
-  Model mutant = original.clone();
-  torch::NoGradGuard no_grad;
-  torch::Tensor w = mutant.layer_weight(k);
-  torch::Tensor b = internal::layer_bias(mutant, k);
+  internal::WeightEdit e =
+      internal::edit_weights(original, options_, rng, kName, has_two_neurons,
+                             "a Linear or Conv2d layer with at least two neurons (output units "
+                             "or channels) to switch");
+  const torch::Tensor &w = e.weight, &b = e.bias;
   const int64_t neurons = w.size(0);
   const int64_t count = std::max<int64_t>(2, internal::count_of(options_.ratio(), neurons));
   const std::vector<int64_t> chosen = internal::choose(neurons, count, rng);
@@ -32,7 +30,7 @@ Model NeuronSwitch::mutate(const Model& original, const MutationInputs& inputs) 
       t[chosen[i + 1]].copy_(first);
     }
   }
-  return mutant;
+  return e.mutant;
 }
 
 }  // namespace mutagen
