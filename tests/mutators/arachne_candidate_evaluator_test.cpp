@@ -21,7 +21,7 @@ Dataset random_images(int64_t n, uint64_t seed) {
 
 // SPEC eq. 4.11-4.13 from a plain forward pass of a model holding the candidate.
 double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep,
-                         double* neg_mispredicted) {
+                         double* neg_mispredicted, double keep_weight = 1.0) {
   double fitness = 0;
   for (const bool is_neg : {true, false}) {
     const Dataset& d = is_neg ? neg : keep;
@@ -32,21 +32,23 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
     for (int64_t i = 0; i < d.size(); ++i) {
       const double l = loss[i].item<double>();
       const bool ok = correct[i].item<bool>();
-      fitness += is_neg ? (ok ? l : 1.0) : (ok ? 1.0 : 1.0 / (1.0 + l));
+      fitness += is_neg ? (ok ? l : 1.0) : keep_weight * (ok ? 1.0 : 1.0 / (1.0 + l));
     }
     if (is_neg) *neg_mispredicted = 1.0 - correct.to(torch::kFloat64).mean().item<double>();
   }
   return fitness;
 }
 
-void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_small") {
+void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_small",
+                        double keep_weight = 1.0) {
   const Model model = Model::create(architecture, 2);
   const Dataset neg = random_images(7, 1), keep = random_images(9, 2);
   const int64_t numel = model.layer_weight(layer).numel();
   std::vector<int64_t> selected;
   for (int64_t i = 0; i < 12; ++i) selected.push_back((i * 7919 + 13) % numel);
   std::sort(selected.begin(), selected.end());
-  const mutagen::internal::CandidateEvaluator evaluator(model, layer, selected, neg, keep);
+  const mutagen::internal::CandidateEvaluator evaluator(model, layer, selected, neg, keep,
+                                                        keep_weight);
   auto gen = at::detail::createCPUGenerator(3);
   const torch::Tensor values =
       evaluator.original_values().unsqueeze(0) + at::randn({4, 12}, gen) * 0.5;
@@ -54,7 +56,7 @@ void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_
   for (int64_t c = 0; c < 4; ++c) {
     const Model mutant = mutagen::internal::with_values(model, layer, selected, values[c]);
     double mispredicted = 0;
-    const double fitness = reference_fitness(mutant, neg, keep, &mispredicted);
+    const double fitness = reference_fitness(mutant, neg, keep, &mispredicted, keep_weight);
     EXPECT_NEAR(scores.fitness[c].item<double>(), fitness, 1e-3 * (1 + std::abs(fitness)))
         << "layer " << layer << " candidate " << c;
     EXPECT_DOUBLE_EQ(scores.neg_mispredicted[c].item<double>(), mispredicted);
@@ -90,6 +92,12 @@ TEST(ArachneCandidateEvaluator, ThesisCnnConvLayersMatchPlainForwardPerCandidate
 
 TEST(ArachneCandidateEvaluator, LinearLayerMatchesPlainForwardPerCandidate) {
   expect_same_scores(6);
+}
+
+// keep_weight scales the term of the inputs to keep (I_pos and the other classes).
+TEST(ArachneCandidateEvaluator, KeepWeightScalesTheKeepTerm) {
+  expect_same_scores(6, "mnist_small", 3.0);
+  expect_same_scores(2, "mnist_small", 0.5);
 }
 
 }  // namespace

@@ -111,6 +111,17 @@ TEST(ArachneOptions, JsonRoundTripAndNamedErrors) {
       },
       {"option 'f_min'", "<= f_max"});
   expect_error([] { ArachneOptions::from_json({{"colour", 1}}); }, {"unknown field 'colour'"});
+  expect_error([] { ArachneOptions::from_json({{"keep_weight", 0}}); }, {"option 'keep_weight'"});
+}
+
+// keep_weight appears in the options (and so in cache keys) only when it is not SPEC's 1, so that
+// mutants made before the option existed keep their keys.
+TEST(ArachneOptions, KeepWeightIsWrittenOnlyWhenSet) {
+  EXPECT_FALSE(ArachneOptions().to_json().contains("keep_weight"));
+  const auto o = ArachneOptions::from_json({{"keep_weight", 3}});
+  EXPECT_EQ(o.keep_weight(), 3.0);
+  EXPECT_EQ(o.to_json()["keep_weight"], 3.0);
+  EXPECT_EQ(ArachneOptions::from_json(o.to_json()).keep_weight(), 3.0);
 }
 
 TEST(ArachneRegistry, BothMutatorsAndTheGroup) {

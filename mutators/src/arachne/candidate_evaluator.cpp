@@ -17,7 +17,7 @@ constexpr int64_t kOutputBudget = int64_t{1} << 25;
 
 CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
                                        std::vector<int64_t> selected, const Dataset& neg,
-                                       const Dataset& keep)
+                                       const Dataset& keep, double keep_weight)
     : model_(model),
       layer_(layer),
       end_(model.logits_end()),
@@ -27,6 +27,7 @@ CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
   // Everything the scoring passes touch lives on the model's device; scores return to the CPU.
   const torch::Device device = model.device();
   neg_count_ = neg.size();
+  keep_weight_ = keep_weight;
   const bool has_keep = keep.size() > 0;
   const torch::Tensor images = has_keep ? torch::cat({neg.images, keep.images}) : neg.images;
   labels_ =
@@ -174,7 +175,7 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values) const {
     // keep scores 1 while correct, else 1 / (1 + loss).
     const torch::Tensor neg_score = torch::where(correct, loss, torch::ones_like(loss));
     const torch::Tensor keep_score =
-        torch::where(correct, torch::ones_like(loss), 1.0 / (1.0 + loss));
+        keep_weight_ * torch::where(correct, torch::ones_like(loss), 1.0 / (1.0 + loss));
     fitness.push_back(torch::where(neg, neg_score, keep_score).sum(1));
     mispredicted.push_back((~correct & neg).sum(1).to(torch::kFloat64) /
                            static_cast<double>(std::max<int64_t>(1, neg_count_)));

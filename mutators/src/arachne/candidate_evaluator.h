@@ -26,8 +26,9 @@ class CandidateEvaluator {
  public:
   // `neg` must be non-empty; `keep` holds the inputs whose prediction must stay (I_pos and the
   // other classes' correctly classified inputs).
+  // `keep_weight` scales the keep inputs' term of the fitness (ArachneOptions::keep_weight).
   CandidateEvaluator(const Model& model, int64_t layer, std::vector<int64_t> selected,
-                     const Dataset& neg, const Dataset& keep);
+                     const Dataset& neg, const Dataset& keep, double keep_weight = 1.0);
 
   // values: [P, m] candidate values of the m localised weights.
   CandidateScores score(const torch::Tensor& values) const;
@@ -51,6 +52,7 @@ class CandidateEvaluator {
   torch::Tensor labels_;  // [N]
   torch::Tensor is_neg_;  // bool [N]
   int64_t neg_count_ = 0;
+  double keep_weight_ = 1.0;
   torch::Tensor original_;  // [m]
   // Linear: input columns and output rows of the localised weights. Conv2d: affected output
   // channels, and where each localised weight sits in the [channels, Q] delta kernel.

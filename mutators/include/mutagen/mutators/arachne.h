@@ -75,6 +75,9 @@ struct ArachneOptions {
   TORCH_ARG(double, f_min) = 0.5;
   TORCH_ARG(double, f_max) = 1.0;
   TORCH_ARG(bool, clip) = false;
+  // Weight of the inputs to keep (I_pos and the other classes' sample) in the fitness; SPEC's is 1.
+  // Higher trades misprediction of I_neg for fewer side effects on the rest.
+  TORCH_ARG(double, keep_weight) = 1.0;
   // Mixed into the engine's seed, so that several mutants of one configuration differ.
   TORCH_ARG(uint64_t, seed) = 0;
 
