@@ -7,8 +7,8 @@ Table 1 (issue 16): per operator, the share of mutants that are killable (killed
 data), trivial (DeepCrime: break >= 90% of the inputs the original gets right), killed by the strong
 and by the weak test set, the scores MS_strong / MS_weak over killable mutants, the sensitivity
 (MS_strong - MS_weak) / MS_strong, the misprediction inside vs outside the target cluster
-(untargeted operators: the means over the subject's clusters), and the accuracy drop on the strong
-test set. Table 2 (issue 13, the thesis's Tables 5.7-5.9): per operator and configuration, seconds
+(untargeted operators: on the subject's cluster each mutant hits hardest relative to the rest of its
+class), and the accuracy drop on the strong test set. Table 2 (issue 13, the thesis's Tables 5.7-5.9): per operator and configuration, seconds
 per mutant, held-out I_neg / I_pos mispredicted, other classes' test accuracy change.
 """
 import json

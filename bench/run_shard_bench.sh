@@ -4,10 +4,11 @@
 # 5 instances, 3 configurations, 2 tests x 3 sets) unsharded, then as 1, 2 and 3 shards one after
 # the other, each shard count with a fresh mutant cache shared by its shards, plus the merge.
 # Usage: bench/run_shard_bench.sh BUILD_DIR [WORK_DIR]
+# MUTAGEN_SHARD_BENCH_EXE=mnist_digits_demo runs the demo instead (about 5 CPU-minutes per run).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 work=${2:-$build/bench-shards}
-exe=$build/bin/custom_mutator_example
+exe=$build/bin/${MUTAGEN_SHARD_BENCH_EXE:-custom_mutator_example}
 cli=$build/bin/mutagen
 rm -rf "$work" && mkdir -p "$work"
 

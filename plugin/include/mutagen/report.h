@@ -38,9 +38,10 @@ struct MutantReport {
   int64_t i_pos = 0;
   double misprediction_neg = 0;  // fraction of I_neg the mutant mispredicts (mean over instances)
   double misprediction_pos = 0;
-  // For an untargeted mutant (class -1) the two above are the means over the subject's clusters of
-  // the misprediction on the cluster's members and on the rest of their class: equal values say the
-  // operator does not target. The held-out fields are NaN then.
+  // For an untargeted mutant (class -1) the two above are, on the subject's cluster it hits hardest
+  // relative to the rest of its class, the misprediction on the cluster's members and on that rest
+  // (mean over instances): close values say that even by chance the operator does not target. The
+  // held-out fields are NaN then.
   double heldout_misprediction_neg = 0;
   double heldout_misprediction_pos = 0;
   double other_classes_accuracy_change = 0;  // mutant minus original, fraction, mean over classes

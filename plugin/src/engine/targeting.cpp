@@ -83,7 +83,10 @@ void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>
       if (ok[i]) out.push_back(i);
     return out;
   };
-  std::vector<double> in, out;
+  // The cluster the mutant hits hardest relative to the rest of its class: a random operator can
+  // look targeted only by chance, and this shows how much at most. (A mean over clusters would hide
+  // it: with two clusters and no noise each cluster is the other's rest, so the means are equal.)
+  double best_gap = -2;
   for (int64_t c : classes) {
     if (!clusters.has_class(c)) continue;
     const ClassClusters& cc = clusters.for_class(c);
@@ -91,12 +94,15 @@ void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>
       std::vector<int64_t> rest;  // the rest of the class, noise included (as I_pos)
       for (size_t s = 0; s < cc.samples.size(); ++s)
         if (cc.labels[s] != k) rest.push_back(cc.samples[s]);
-      in.push_back(mispredicted(train_pred, right(cc.members(k)), c));
-      out.push_back(mispredicted(train_pred, right(rest), c));
+      const double in = mispredicted(train_pred, right(cc.members(k)), c);
+      const double out = mispredicted(train_pred, right(rest), c);
+      if (std::isfinite(in) && std::isfinite(out) && in - out > best_gap) {
+        best_gap = in - out;
+        t.neg = in;
+        t.pos = out;
+      }
     }
   }
-  t.neg = mean_finite(in);
-  t.pos = mean_finite(out);
 }
 
 void describe_change(const Model& original, const Model& mutant, InstanceTargeting& t) {

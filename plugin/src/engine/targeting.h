@@ -43,8 +43,9 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
 
 // An untargeted mutant (class -1) has no cluster of its own. To show whether it hits cluster
 // members more than the rest of their class (random operators should not), `neg` / `pos` become the
-// means, over every cluster of `classes`, of the misprediction on the cluster's members and on the
-// rest of its class (inputs the original gets right); held-out fields and sizes stay empty.
+// misprediction on the members and on the rest of the class (inputs the original gets right) of the
+// cluster of `classes` where the first exceeds the second most; held-out fields and sizes stay
+// empty.
 void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>& classes,
                          const torch::Tensor& train_pred,
                          const torch::Tensor& original_train_correct, InstanceTargeting& t);

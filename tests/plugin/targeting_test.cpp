@@ -1,0 +1,50 @@
+// What the report says about an untargeted mutant's targeting (measure_on_clusters).
+#include "targeting.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace {
+
+using mutagen::ClassClusters;
+using mutagen::ClusterFile;
+
+// Class 3 at positions 0..9: cluster 0 = {0..3}, cluster 1 = {4..7}, noise = {8, 9}; position 10 is
+// another class. The original gets everything right except position 7.
+ClusterFile clusters() {
+  ClassClusters c;
+  c.cls = 3;
+  for (int64_t i = 0; i < 10; ++i) c.samples.push_back(i);
+  c.labels = {0, 0, 0, 0, 1, 1, 1, 1, -1, -1};
+  ClusterFile f;
+  f.classes = {c};
+  return f;
+}
+
+TEST(MeasureOnClusters, ReportsTheClusterHitHardestRelativeToTheRestOfItsClass) {
+  torch::Tensor correct = torch::ones({11}, torch::kBool);
+  correct[7] = false;
+  // The mutant predicts class 3 except at 4, 5 (cluster 1) and 8 (noise).
+  torch::Tensor pred = torch::full({11}, 3, torch::kLong);
+  pred[4] = 1;
+  pred[5] = 1;
+  pred[8] = 1;
+  mutagen::internal::InstanceTargeting t;
+  mutagen::internal::measure_on_clusters(clusters(), {3}, pred, correct, t);
+  // Cluster 1 (the right ones: 4 5 6): 2/3 mispredicted; its rest (0-3, 8, 9): 1/6. Cluster 0:
+  // 0/4 against 3/5 of its rest (4 5 6 8 9): a negative gap, not reported.
+  EXPECT_DOUBLE_EQ(t.neg, 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(t.pos, 1.0 / 6.0);
+  EXPECT_TRUE(std::isnan(t.heldout_neg));
+}
+
+TEST(MeasureOnClusters, NoClusterOfTheSubjectLeavesTheFieldsUnknown) {
+  mutagen::internal::InstanceTargeting t;
+  mutagen::internal::measure_on_clusters(clusters(), {5}, torch::zeros({11}, torch::kLong),
+                                         torch::ones({11}, torch::kBool), t);
+  EXPECT_TRUE(std::isnan(t.neg));
+  EXPECT_TRUE(std::isnan(t.pos));
+}
+
+}  // namespace
