@@ -91,7 +91,7 @@ MutantCache::MutantCache(std::string dir, bool enabled) : dir_(std::move(dir)), 
   if (dir_.empty()) throw Error("mutant cache: the folder is empty; give a path");
 }
 
-std::optional<Model> MutantCache::find(const MutantKey& key) const {
+std::optional<Model> MutantCache::find(const MutantKey& key, nlohmann::json* metadata) const {
   if (!enabled_) return std::nullopt;
   const std::string hex = key.hex();
   const std::string meta = meta_path(dir_, hex);
@@ -109,25 +109,13 @@ std::optional<Model> MutantCache::find(const MutantKey& key) const {
                   ", expected " + expected + ")");
     Model m = Model::load(model_path(dir_, hex));
     if (!m.valid()) throw Error("'" + model_path(dir_, hex) + "' holds no model");
+    if (metadata) *metadata = j.value("metadata", nlohmann::json::object());
     return m;
   } catch (const std::exception& e) {
     spdlog::warn("mutant cache: ignoring unusable entry {} ({}); the mutant will be regenerated",
                  hex, e.what());
     return std::nullopt;
   }
-}
-
-std::optional<nlohmann::json> MutantCache::metadata(const MutantKey& key) const {
-  const std::string meta = meta_path(dir_, key.hex());
-  std::error_code ec;
-  if (!fs::exists(meta, ec)) return std::nullopt;
-  try {
-    const nlohmann::json j = read_json(meta);
-    if (j.is_object() && j.contains("metadata")) return j.at("metadata");
-  } catch (const std::exception&) {
-    // An unreadable entry is find()'s business (it warns and regenerates); here it just has none.
-  }
-  return std::nullopt;
 }
 
 void MutantCache::store(const MutantKey& key, const Model& mutant,
@@ -158,8 +146,9 @@ void MutantCache::store(const MutantKey& key, const Model& mutant,
 }
 
 Model MutantCache::get_or_create(const MutantKey& key, const std::function<Model()>& make,
-                                 const nlohmann::json& metadata, bool* was_cached) const {
-  if (std::optional<Model> hit = find(key)) {  // the common case needs no lock
+                                 const nlohmann::json& metadata, bool* was_cached,
+                                 nlohmann::json* stored_metadata) const {
+  if (std::optional<Model> hit = find(key, stored_metadata)) {  // the common case needs no lock
     if (was_cached) *was_cached = true;
     return *hit;
   }
@@ -167,7 +156,7 @@ Model MutantCache::get_or_create(const MutantKey& key, const std::function<Model
   fs::create_directories(dir_, ec);
   // Another process may be making this mutant: wait for it, then look again.
   const KeyLock lock((fs::path(dir_) / (key.hex() + ".lock")).string());
-  if (std::optional<Model> hit = find(key)) {
+  if (std::optional<Model> hit = find(key, stored_metadata)) {
     if (was_cached) *was_cached = true;
     return *hit;
   }

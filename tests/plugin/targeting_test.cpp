@@ -22,6 +22,13 @@ ClusterFile clusters() {
   return f;
 }
 
+// True labels: class 3 at 0..9, class 1 at 10.
+torch::Tensor labels() {
+  torch::Tensor l = torch::full({11}, 3, torch::kLong);
+  l[10] = 1;
+  return l;
+}
+
 TEST(MeasureOnClusters, ReportsTheClusterHitHardestRelativeToTheRestOfItsClass) {
   torch::Tensor correct = torch::ones({11}, torch::kBool);
   correct[7] = false;
@@ -31,7 +38,7 @@ TEST(MeasureOnClusters, ReportsTheClusterHitHardestRelativeToTheRestOfItsClass) 
   pred[5] = 1;
   pred[8] = 1;
   mutagen::internal::InstanceTargeting t;
-  mutagen::internal::measure_on_clusters(clusters(), {3}, pred, correct, t);
+  mutagen::internal::measure_on_clusters(clusters(), {3}, labels(), pred, correct, t);
   // Cluster 1 (the right ones: 4 5 6): 2/3 mispredicted; its rest (0-3, 8, 9): 1/6. Cluster 0:
   // 0/4 against 3/5 of its rest (4 5 6 8 9): a negative gap, not reported.
   EXPECT_DOUBLE_EQ(t.neg, 2.0 / 3.0);
@@ -41,7 +48,8 @@ TEST(MeasureOnClusters, ReportsTheClusterHitHardestRelativeToTheRestOfItsClass) 
 
 TEST(MeasureOnClusters, NoClusterOfTheSubjectLeavesTheFieldsUnknown) {
   mutagen::internal::InstanceTargeting t;
-  mutagen::internal::measure_on_clusters(clusters(), {5}, torch::zeros({11}, torch::kLong),
+  mutagen::internal::measure_on_clusters(clusters(), {5}, labels(),
+                                         torch::zeros({11}, torch::kLong),
                                          torch::ones({11}, torch::kBool), t);
   EXPECT_TRUE(std::isnan(t.neg));
   EXPECT_TRUE(std::isnan(t.pos));

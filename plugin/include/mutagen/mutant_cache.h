@@ -38,16 +38,16 @@ class MutantCache {
   // enabled=false: never reads (always regenerates) but still writes, so a later run can reuse.
   explicit MutantCache(std::string dir, bool enabled = true);
 
-  std::optional<Model> find(const MutantKey& key) const;
+  // `metadata` (optional) receives the metadata stored with a hit (store()'s `metadata`).
+  std::optional<Model> find(const MutantKey& key, nlohmann::json* metadata = nullptr) const;
   // Atomic: model and metadata go to temp files renamed into place; a crash never leaves a half
   // file.
   void store(const MutantKey& key, const Model& mutant, const nlohmann::json& metadata) const;
-  // find(), else make() then store(). `was_cached` (optional) tells which happened.
+  // find(), else make() then store(). `was_cached` (optional) tells which happened; on a hit
+  // `stored_metadata` (optional) receives the metadata stored with the entry.
   Model get_or_create(const MutantKey& key, const std::function<Model()>& make,
-                      const nlohmann::json& metadata, bool* was_cached = nullptr) const;
-  // The metadata stored with the entry (store()'s `metadata`), or nothing when there is no readable
-  // entry. Used to report what a cached mutant cost to make.
-  std::optional<nlohmann::json> metadata(const MutantKey& key) const;
+                      const nlohmann::json& metadata, bool* was_cached = nullptr,
+                      nlohmann::json* stored_metadata = nullptr) const;
   const std::string& dir() const { return dir_; }
 
  private:

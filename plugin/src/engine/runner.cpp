@@ -299,6 +299,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
                                {"i_pos", sel.pos.size()}};
         bool made = false;
         double mutate_seconds = NAN;
+        nlohmann::json stored = nlohmann::json::object();  // a cached entry's metadata
         // `meta` is read by store() after make() returns, so the time measured here is kept with
         // the entry and reported again when the mutant comes from the cache.
         const Model m = cache.get_or_create(
@@ -311,11 +312,9 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
               meta["seconds"] = mutate_seconds;
               return mutant;
             },
-            meta, &r.cached);
+            meta, &r.cached, &stored);
         // (value() returns the type of its default: a double, not NAN's float.)
-        if (!made)
-          if (const auto stored = cache.metadata(key); stored && stored->contains("seconds"))
-            mutate_seconds = stored->value("seconds", std::nan(""));
+        if (!made) mutate_seconds = stored.value("seconds", std::nan(""));
         // A cached mutant loads on the CPU; it is evaluated where its original lives.
         if (m.device() != instances[i].device()) m.to(instances[i].device());
         // Model copies share tensors: a mutator that writes into the original's weights would
@@ -332,7 +331,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
                                         pred[eval_index], original_pred[i][eval_index], eval_set);
         r.targeting.mutate_seconds = mutate_seconds;
         if (cfg.cls < 0)
-          measure_on_clusters(clusters, subject.classes(), pred[0], train_correct[i], r.targeting);
+          measure_on_clusters(clusters, subject.classes(), training.labels, pred[0],
+                              train_correct[i], r.targeting);
         describe_change(instances[i], m, r.targeting);
         r.outcomes = evaluate_isolated(m, tests, sets, memo, timeouts);
         for (size_t s = 0; s < sets.size(); ++s)

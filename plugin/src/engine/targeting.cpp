@@ -72,17 +72,8 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
 }
 
 void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>& classes,
-                         const torch::Tensor& train_pred,
+                         const torch::Tensor& labels, const torch::Tensor& train_pred,
                          const torch::Tensor& original_train_correct, InstanceTargeting& t) {
-  const torch::Tensor correct =
-      original_train_correct.to(torch::kCPU).to(torch::kBool).contiguous();
-  const auto ok = correct.accessor<bool, 1>();
-  auto right = [&](const std::vector<int64_t>& v) {
-    std::vector<int64_t> out;
-    for (int64_t i : v)
-      if (ok[i]) out.push_back(i);
-    return out;
-  };
   // The cluster the mutant hits hardest relative to the rest of its class: a random operator can
   // look targeted only by chance, and this shows how much at most. (A mean over clusters would hide
   // it: with two clusters and no noise each cluster is the other's rest, so the means are equal.)
@@ -91,11 +82,10 @@ void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>
     if (!clusters.has_class(c)) continue;
     const ClassClusters& cc = clusters.for_class(c);
     for (int64_t k : cc.cluster_ids()) {
-      std::vector<int64_t> rest;  // the rest of the class, noise included (as I_pos)
-      for (size_t s = 0; s < cc.samples.size(); ++s)
-        if (cc.labels[s] != k) rest.push_back(cc.samples[s]);
-      const double in = mispredicted(train_pred, right(cc.members(k)), c);
-      const double out = mispredicted(train_pred, right(rest), c);
+      // I_neg and I_pos as a targeted mutant of (c, k) would have them, nothing held out.
+      const InputSelection s = select_inputs(original_train_correct, labels, cc, k, 0.0, 0.0, 0);
+      const double in = mispredicted(train_pred, s.neg, c);
+      const double out = mispredicted(train_pred, s.pos, c);
       if (std::isfinite(in) && std::isfinite(out) && in - out > best_gap) {
         best_gap = in - out;
         t.neg = in;

@@ -47,7 +47,7 @@ InstanceTargeting measure_targeting(const InputSelection& selection, int64_t cls
 // cluster of `classes` where the first exceeds the second most; held-out fields and sizes stay
 // empty.
 void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>& classes,
-                         const torch::Tensor& train_pred,
+                         const torch::Tensor& labels, const torch::Tensor& train_pred,
                          const torch::Tensor& original_train_correct, InstanceTargeting& t);
 
 // Fills `layer` and `weights_changed` by comparing the two models' parameters element by element.
