@@ -92,8 +92,10 @@ void check_model_file(const std::string& path) {
 Model Model::load_torchscript(const std::string& path) {
   check_model_file(path);
   torch::jit::Module module;
+  // Present when the file is an edited mutant of a TorchScript chain (Model::save).
+  torch::jit::ExtraFilesMap edits{{internal::kJitEditsFile, ""}, {internal::kJitCopiesFile, ""}};
   try {
-    module = torch::jit::load(path, torch::kCPU);
+    module = torch::jit::load(path, torch::kCPU, edits);
   } catch (const std::exception& e) {
     throw Error("cannot load model '" + path + "': not a mutagen model or TorchScript file (" +
                 message_of(e) + ")");
@@ -101,6 +103,13 @@ Model Model::load_torchscript(const std::string& path) {
   module.eval();
   auto impl = internal::ModelImpl::from_jit(std::move(module));
   impl->source = path;
+  try {
+    internal::restore_jit_edits(*impl, edits);
+  } catch (const Error& e) {
+    throw Error("cannot load model '" + path + "': its layer edits do not fit its graph (" +
+                e.what() + ")");
+  }
+  impl->set_training(false);
   return Model(impl);
 }
 
@@ -173,7 +182,7 @@ void Model::save(const std::string& path) const {
   const std::string tmp = temp_path_for(path);
   try {
     if (m.is_jit) {
-      m.jit.save(tmp);
+      m.jit.save(tmp, internal::jit_edit_files(m));
     } else {
       torch::serialize::OutputArchive archive;
       archive.write(kArchitectureKey, c10::IValue(m.architecture));
@@ -241,10 +250,12 @@ void Model::train(bool on) const { checked(impl_).set_training(on); }
 void Model::to(const torch::Device& device) const {
   auto& m = checked(impl_);
   guarded("model '" + m.architecture + "': moving to " + device.str() + " failed", [&] {
-    if (m.is_jit)
+    if (m.is_jit) {
       m.jit.to(device);
-    else
+      for (auto& copy : m.jit_copies) copy.to(device);
+    } else {
       m.seq->to(device);
+    }
   });
 }
 
@@ -263,6 +274,7 @@ Model Model::clone() const {
       }
       auto copy = internal::ModelImpl::from_jit(std::move(module));
       copy->source = m.source;
+      internal::copy_layer_edits(m, *copy);
       const auto originals = m.named_parameters();
       const auto copies = copy->named_parameters();
       for (size_t i = 0; i < copies.size() && i < originals.size(); ++i)

@@ -60,6 +60,12 @@ class ModelImpl {
   torch::jit::Module jit;
   std::vector<torch::jit::Module> jit_layers;
   std::vector<std::string> jit_names;
+  // Layers that a "repeat" edit of a TorchScript chain added (model_layers.cpp). They are not
+  // children of `jit`: registering one would change the class type that the original instance
+  // shares. So their parameters are listed, moved, trained and saved alongside, named
+  // "<name>.<parameter>".
+  std::vector<torch::jit::Module> jit_copies;
+  std::vector<std::string> jit_copy_names;
 
   static std::shared_ptr<ModelImpl> from_jit(torch::jit::Module module) {
     auto impl = std::make_shared<ModelImpl>();
@@ -142,6 +148,12 @@ class ModelImpl {
   }
 
   torch::Tensor run(const torch::Tensor& x) {
+    if (is_jit && !layer_edits.empty()) {
+      // An edited chain no longer matches the compiled forward: run its layers in order.
+      torch::Tensor y = x;
+      for (int64_t k = 0; k < num_layers(); ++k) y = run_layer(k, y);
+      return y;
+    }
     if (is_jit) {
       auto out = jit.forward({x});
       if (!out.isTensor()) throw Error("TorchScript model: forward returned a non-tensor value");
@@ -168,9 +180,10 @@ class ModelImpl {
 
   bool training() const { return is_jit ? jit.is_training() : seq->is_training(); }
   void set_training(bool on) {
-    if (is_jit)
+    if (is_jit) {
       jit.train(on);
-    else
+      for (auto& copy : jit_copies) copy.train(on);
+    } else
       seq->train(on);
   }
 
@@ -241,6 +254,9 @@ class ModelImpl {
     std::vector<std::pair<std::string, torch::Tensor>> out;
     if (is_jit) {
       for (const auto& p : jit.named_parameters(true)) out.emplace_back(p.name, p.value);
+      for (size_t i = 0; i < jit_copies.size(); ++i)
+        for (const auto& p : jit_copies[i].named_parameters(true))
+          out.emplace_back(jit_copy_names[i] + "." + p.name, p.value);
     } else {
       for (const auto& p : seq->named_parameters(true)) out.emplace_back(p.key(), p.value());
     }
@@ -251,6 +267,9 @@ class ModelImpl {
     std::vector<std::pair<std::string, torch::Tensor>> out;
     if (is_jit) {
       for (const auto& b : jit.named_buffers(true)) out.emplace_back(b.name, b.value);
+      for (size_t i = 0; i < jit_copies.size(); ++i)
+        for (const auto& b : jit_copies[i].named_buffers(true))
+          out.emplace_back(jit_copy_names[i] + "." + b.name, b.value);
     } else {
       for (const auto& b : seq->named_buffers(true)) out.emplace_back(b.key(), b.value());
     }

@@ -1,5 +1,6 @@
 #pragma once
 // Internal to mutagen_core: the architecture registry used by Model (model.cpp, architectures.cpp).
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include <string>
@@ -13,9 +14,20 @@ bool architecture_registered(const std::string& name);
 torch::nn::Sequential build_architecture(const std::string& name);
 
 class ModelImpl;
-// Applies structural edits ("remove:3,identity:1", see Model::without_layer) to a C++ model and
-// appends them to its edit list. Throws mutagen::Error for a malformed edit or a layer out of
-// range.
+// Applies structural edits ("remove:3,identity:1", see Model::without_layer) to a C++ model or a
+// TorchScript chain and appends them to its edit list. Throws mutagen::Error for a malformed
+// edit, a layer out of range, or a TorchScript module that is no chain.
 void apply_layer_edits(ModelImpl& impl, const std::string& edits);
+// Replays the edits of `from` on `to`, a fresh copy of the same unedited model (clone()).
+void copy_layer_edits(const ModelImpl& from, ModelImpl& to);
+
+// A TorchScript model's edits travel as extra files of its archive (torch::jit::Module::save):
+// the edit list and the repeated layers' tensors.
+inline constexpr const char* kJitEditsFile = "mutagen_layer_edits";
+inline constexpr const char* kJitCopiesFile = "mutagen_layer_copies.pkl";
+torch::jit::ExtraFilesMap jit_edit_files(const ModelImpl& impl);
+// Replays what jit_edit_files wrote on a freshly loaded chain; throws mutagen::Error if the files
+// do not fit it.
+void restore_jit_edits(ModelImpl& impl, const torch::jit::ExtraFilesMap& files);
 
 }  // namespace mutagen::internal

@@ -42,11 +42,16 @@ RuntimeTuning apply() {
   const int threads = at::get_num_threads();
   if (threads < 1 || threads > t.cores) {
     const char* omp = std::getenv("OMP_NUM_THREADS");
-    t.notes.push_back("torch was set to " + std::to_string(threads) + " threads (OMP_NUM_THREADS=" +
-                      (omp ? "'" + std::string(omp) + "'" : std::string("unset")) +
-                      ") but this process may use " + std::to_string(t.cores) +
-                      " cores; using " + std::to_string(t.cores) +
-                      " (more threads than cores make every one of them wait)");
+    t.notes.push_back(
+        "torch was set to " + std::to_string(threads) +
+        " threads (OMP_NUM_THREADS=" + (omp ? "'" + std::string(omp) + "'" : std::string("unset")) +
+        ") but this process may use " + std::to_string(t.cores) + " cores; using " +
+        std::to_string(t.cores) + " (more threads than cores make every one of them wait)");
+    at::set_num_threads(t.cores);
+  } else if (threads < t.cores && !env_set("OMP_NUM_THREADS") && !env_set("MKL_NUM_THREADS")) {
+    // Nobody chose a count, but torch's default (physical cores as cpuinfo sees them) can be 1 on
+    // a virtual machine with several: use every core this process may run on. Measured on 2
+    // cores: the thesis CNN's epoch 72 s -> 44 s (issue 17).
     at::set_num_threads(t.cores);
   }
   t.torch_threads = at::get_num_threads();

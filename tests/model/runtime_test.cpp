@@ -1,4 +1,6 @@
 // The load-time runtime settings (mutagen/runtime.h): allocator, BLAS threads, torch threads.
+#include "mutagen/runtime.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <torch/torch.h>
@@ -8,8 +10,6 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
-
-#include "mutagen/runtime.h"
 
 namespace {
 
@@ -50,11 +50,12 @@ TEST(Runtime, AppliedAtLoadWithOneBlasThreadAndTorchWithinTheCores) {
 // after batch: once the heap has grown, its activations must come back from the heap, not be mapped
 // and faulted in page by page on every pass (~32,000 faults a pass without the tuning).
 TEST(Runtime, LargeActivationsAreReusedNotFaultedInEveryPass) {
-  if (!mutagen::runtime_tuning().allocator_tuned) GTEST_SKIP() << "MALLOC_ variables set by the user";
+  if (!mutagen::runtime_tuning().allocator_tuned)
+    GTEST_SKIP() << "MALLOC_ variables set by the user";
   torch::NoGradGuard no_grad;
   torch::manual_seed(0);
-  torch::nn::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 64, 3)), torch::nn::ReLU(),
-                            torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
+  torch::nn::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 64, 3)),
+                            torch::nn::ReLU(), torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)),
                             torch::nn::Flatten(), torch::nn::Linear(64 * 13 * 13, 10));
   const torch::Tensor x = torch::rand({256, 1, 28, 28});
   const torch::Tensor first = net->forward(x);
@@ -66,12 +67,20 @@ TEST(Runtime, LargeActivationsAreReusedNotFaultedInEveryPass) {
 
 TEST(Runtime, OddOmpNumThreadsIsCorrectedToTheUsableCores) {
   const int cores = mutagen::usable_cores();
-  for (const char* env : {"OMP_NUM_THREADS=64", "OMP_NUM_THREADS=0", "OMP_NUM_THREADS=",
-                          "OPENBLAS_NUM_THREADS=64 OMP_NUM_THREADS=64"}) {
+  for (const char* env : {"OMP_NUM_THREADS=64", "OMP_NUM_THREADS=0",
+                          "OMP_NUM_THREADS=", "OPENBLAS_NUM_THREADS=64 OMP_NUM_THREADS=64"}) {
     const int threads = threads_in_child(std::string("env ") + env);
     EXPECT_GE(threads, 1) << env;
     EXPECT_LE(threads, cores) << env;
   }
+}
+
+// Nobody set a thread count: torch gets every usable core (its own default may be fewer); a count
+// the user set within the cores is kept.
+TEST(Runtime, UnsetThreadCountUsesEveryCoreAndASetOneIsKept) {
+  const int cores = mutagen::usable_cores();
+  EXPECT_EQ(threads_in_child("env -u OMP_NUM_THREADS -u MKL_NUM_THREADS"), cores);
+  EXPECT_EQ(threads_in_child("env -u MKL_NUM_THREADS OMP_NUM_THREADS=1"), 1);
 }
 
 // Runs only in the child processes started above.

@@ -1,6 +1,6 @@
 // Every DeepMutation++ operator's mutant survives the mutant cache as itself: structural mutants of
 // C++ sequential models reload with their edited structure (not the registered architecture), and
-// TorchScript mutants reload from their own saved graph.
+// TorchScript mutants from their own saved graph plus their edits.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -81,41 +81,127 @@ const char* kScript = R"PY(
 import sys
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 torch.manual_seed(0)
 seq = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(27, 8),
                     nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 4)).eval()
 torch.jit.save(torch.jit.script(seq), sys.argv[1] + "/seq.pt")
+class Functional(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3)
+        self.fc = nn.Linear(27, 4)
+    def forward(self, x):
+        return self.fc(torch.flatten(F.max_pool2d(F.relu(self.conv(x)), 2), 1))
+torch.jit.save(torch.jit.script(Functional().eval()), sys.argv[1] + "/functional.pt")
 )PY";
 
-TEST(DeepMutationCache, TorchScriptWeightMutantsReloadAsThemselves) {
-  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "/usr/bin/python3 cannot import torch (install python3-torch)";
-  const std::string dir =
-      mutagen::testing_support::temp_dir("deepmutation_torchscript." + std::to_string(::getpid()));
-  std::ofstream(dir + "/make.py") << kScript;
-  const std::string cmd = "/usr/bin/python3 '" + dir + "/make.py' '" + dir + "'";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+// The scripted fixtures of kScript, made once per test binary in its own folder.
+std::string scripted_fixtures() {
+  static const std::string dir = [] {
+    const std::string d = mutagen::testing_support::temp_dir("deepmutation_torchscript." +
+                                                             std::to_string(::getpid()));
+    std::ofstream(d + "/make.py") << kScript;
+    const std::string cmd = "/usr/bin/python3 '" + d + "/make.py' '" + d + "'";
+    return std::system(cmd.c_str()) == 0 ? d : std::string();
+  }();
+  return dir;
+}
+
+bool python_torch() {
+  return std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+}
+
+TEST(DeepMutationCache, TorchScriptMutantsReloadAsThemselves) {
+  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  const std::string dir = scripted_fixtures();
+  ASSERT_FALSE(dir.empty()) << "making the scripted fixtures failed";
   const Model original = Model::load_torchscript(dir + "/seq.pt");
   const std::string before = original.fingerprint();
   const torch::Tensor x = deepmutation_input();
+  const torch::Tensor original_logits = original.logits(x);
   for (const auto& op : kOperators) {
     const nlohmann::json options = {{"ratio", 0.25}, {"seed", 2}};
-    const auto mutator = MutatorRegistry::global().create(op, options);
+    const Model mutant =
+        MutatorRegistry::global().create(op, options)->mutate(original, deepmutation_inputs());
     const bool structural = op == "ld" || op == "lam" || op == "afrm";
-    if (structural) {
-      // The graph of a scripted module is compiled: a structural edit is refused with the reason.
-      mutagen::testing_support::expect_error(
-          [&] { mutator->mutate(original, deepmutation_inputs()); }, {"TorchScript", "compiled"});
-      continue;
-    }
-    const Model mutant = mutator->mutate(original, deepmutation_inputs());
+    EXPECT_EQ(mutant.layer_edits().empty(), !structural) << op;
     const Model reloaded = round_trip(dir + "/cache", key_for(original, op, options), mutant);
     ASSERT_TRUE(reloaded.valid()) << op;
     EXPECT_EQ(reloaded.architecture(), "torchscript");
+    EXPECT_EQ(reloaded.layer_edits(), mutant.layer_edits()) << op;
+    EXPECT_EQ(reloaded.num_layers(), mutant.num_layers()) << op;
+    EXPECT_EQ(reloaded.fingerprint(), mutant.fingerprint()) << op;
     EXPECT_TRUE(torch::equal(reloaded.logits(x), mutant.logits(x))) << op;
-    EXPECT_FALSE(torch::equal(mutant.logits(x), original.logits(x))) << op;
+    EXPECT_FALSE(torch::equal(mutant.logits(x), original_logits)) << op;
   }
+  // Mutating never touched the original, nor the graph it shares with its mutants.
   EXPECT_EQ(original.fingerprint(), before);
+  EXPECT_TRUE(torch::equal(original.logits(x), original_logits));
+  EXPECT_EQ(original.num_layers(), 9);
+}
+
+// The same edits on a TorchScript chain as on the C++ model: the edited chain computes what the
+// layers in their new order compute, and a repeated layer keeps its own (changed) weights through
+// save and load.
+TEST(DeepMutationCache, TorchScriptEditsComputeTheEditedChain) {
+  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  const std::string dir = scripted_fixtures();
+  ASSERT_FALSE(dir.empty());
+  const Model original = Model::load_torchscript(dir + "/seq.pt");
+  const torch::Tensor x = deepmutation_input();
+  Model edited = original.with_identity_at(1).without_layer(5).with_layer_repeated(5);
+  EXPECT_EQ(edited.layer_edits(), "identity:1,remove:5,repeat:5");
+  ASSERT_EQ(edited.num_layers(), 9);
+  EXPECT_EQ(edited.layer_kind(1), "Identity");
+  EXPECT_EQ(edited.layer_kind(5), "Linear");
+  EXPECT_EQ(edited.layer_kind(6), "Linear");
+  {
+    torch::NoGradGuard no_grad;
+    edited.layer_weight(6).mul_(-2.0);  // the repeated copy only
+  }
+  EXPECT_FALSE(torch::equal(edited.layer_weight(5), edited.layer_weight(6)));
+  // By hand: conv, (identity), pool, flatten, fc(27->8), fc(8->8), its copy with -2 w, tanh, fc.
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor h = original.forward_layers(x, 0, 1);
+    h = original.forward_layers(h, 2, 5);  // the ReLU at 5 was removed
+    h = original.forward_layers(h, 6, 7);
+    h = torch::nn::functional::linear(h, original.layer_weight(6) * -2.0, original.layer_bias(6));
+    expected = original.forward_layers(h, 7, 9);
+  }
+  EXPECT_TRUE(torch::allclose(edited.logits(x), expected, 1e-5, 1e-6));
+  edited.save(dir + "/edited.pt");
+  const Model back = Model::load(dir + "/edited.pt");
+  EXPECT_EQ(back.layer_edits(), edited.layer_edits());
+  EXPECT_EQ(back.fingerprint(), edited.fingerprint());
+  EXPECT_TRUE(torch::equal(back.logits(x), edited.logits(x)));
+  EXPECT_TRUE(torch::equal(back.clone().logits(x), edited.logits(x)));
+  EXPECT_NE(back.fingerprint(), original.fingerprint());
+  mutagen::testing_support::expect_error([&] { original.without_layer(9); },
+                                         {"without_layer", "out of range"});
+}
+
+// A scripted module whose forward is not a chain of child calls cannot be edited: the structural
+// operators say so (skipped with the reason), the weight operators still apply.
+TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicableForStructuralOperators) {
+  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  const std::string dir = scripted_fixtures();
+  ASSERT_FALSE(dir.empty());
+  const Model functional = Model::load_torchscript(dir + "/functional.pt");
+  for (const std::string op : {"ld", "lam", "afrm"}) {
+    try {
+      MutatorRegistry::global()
+          .create(op, {{"seed", 1}})
+          ->mutate(functional, deepmutation_inputs());
+      ADD_FAILURE() << op << " made a mutant of a module without a chain";
+    } catch (const mutagen::NotApplicable& e) {
+      EXPECT_NE(std::string(e.what()).find("not a plain chain"), std::string::npos) << e.what();
+    }
+  }
+  mutagen::testing_support::expect_error([&] { functional.with_identity_at(0); },
+                                         {"not a plain chain"});
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ bool activation_layer(const Model& model, int64_t k) {
 }  // namespace
 
 Model ActivationFunctionRemoval::mutate(const Model& original, const MutationInputs& inputs) const {
-  internal::require_sequential(original, kName);
+  internal::require_layers(original, kName);
   Rng rng(mutant_seed(inputs));
   const int64_t k = internal::choose_layer(original, options_, rng, kName, activation_layer,
                                            "an activation layer (ReLU, Tanh, Sigmoid, ...)");

@@ -124,11 +124,12 @@ torch::Tensor layer_bias(const Model& model, int64_t k) {
   return {};
 }
 
-void require_sequential(const Model& model, const std::string& op) {
-  if (model.architecture() == "torchscript")
+void require_layers(const Model& model, const std::string& op) {
+  if (model.num_layers() == 0)
     throw NotApplicable(op +
-                        ": structural operators need a C++ sequential model; a TorchScript "
-                        "model's graph is compiled");
+                        ": structural operators need the model's layers in sequence; this "
+                        "TorchScript model's forward is not a plain chain of child calls (script "
+                        "an nn.Sequential to use them)");
 }
 
 void check_runs(const Model& mutant, const MutationInputs& inputs, const std::string& op) {

@@ -55,8 +55,9 @@ WeightEdit edit_weights(const Model& original, const DeepMutationOptions& option
                         const std::string& op, const LayerFilter& eligible = has_weight,
                         const std::string& eligible_what = "a Linear or Conv2d layer");
 
-// Structural operators: throws NotApplicable naming `op` for TorchScript models.
-void require_sequential(const Model& model, const std::string& op);
+// Structural operators: throws NotApplicable naming `op` for a model without a chain of layers
+// (a TorchScript module whose forward is more than calls of its children in sequence).
+void require_layers(const Model& model, const std::string& op);
 
 // Runs one input (the first of I_neg, I_pos, other, if any) through `mutant`; throws mutagen::Error
 // (NotApplicable) naming `op` when it no longer runs (a structural edit broke shapes).

@@ -12,7 +12,7 @@ bool repeatable(const Model& model, int64_t k) {
 }  // namespace
 
 Model LayerAddition::mutate(const Model& original, const MutationInputs& inputs) const {
-  internal::require_sequential(original, kName);
+  internal::require_layers(original, kName);
   Rng rng(mutant_seed(inputs));
   const int64_t k = internal::choose_layer(
       original, options_, rng, kName, repeatable,

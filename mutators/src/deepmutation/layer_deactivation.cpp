@@ -6,7 +6,7 @@
 namespace mutagen {
 
 Model LayerDeactivation::mutate(const Model& original, const MutationInputs& inputs) const {
-  internal::require_sequential(original, kName);
+  internal::require_layers(original, kName);
   Rng rng(mutant_seed(inputs));
   const int64_t k = internal::choose_layer(
       original, options_, rng, kName, internal::shape_preserving,

@@ -91,10 +91,11 @@ class Model {
   // string padding ("same"/"valid").
   ConvGeometry layer_conv_geometry(int64_t k) const;
 
-  // Structural edits of C++ sequential models (DeepMutation++'s layer operators). Each returns an
-  // edited deep copy and records the edit, so that save() and load() rebuild the edited structure
-  // instead of the registered architecture. Throws mutagen::Error for TorchScript models (their
-  // graph is compiled) and for layers out of range.
+  // Structural edits (DeepMutation++'s layer operators) of C++ sequential models and TorchScript
+  // chains. Each returns an edited deep copy and records the edit, so that save() and load()
+  // rebuild the edited structure instead of the registered architecture or the compiled graph (an
+  // edited TorchScript model runs its chain of layers, not its compiled forward). Throws
+  // mutagen::Error for layers out of range and TorchScript modules that are no chain.
   Model without_layer(int64_t k) const;        // layer k removed
   Model with_identity_at(int64_t k) const;     // layer k replaced by torch::nn::Identity
   Model with_layer_repeated(int64_t k) const;  // a copy of layer k (own weights) inserted after it

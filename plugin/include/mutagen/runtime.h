@@ -8,7 +8,8 @@
 // - OpenBLAS runs one thread: torch owns the cores with its own thread pool, and OpenBLAS's threads
 //   spinning against it cost up to 7x on 2 cores.
 // - torch's thread count stays within the cores this process may use (an OMP_NUM_THREADS of 64, 0 or
-//   empty is corrected, with a warning saying so).
+//   empty is corrected, with a warning saying so), and uses all of them when neither
+//   OMP_NUM_THREADS nor MKL_NUM_THREADS is set (torch's own default can be 1 on a VM with 2).
 // MUTAGEN_NO_RUNTIME_TUNING=1 leaves all three alone.
 #include <string>
 #include <vector>
