@@ -211,10 +211,21 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   const double original_limit = fixed_timeout > 0 ? fixed_timeout : kOriginalTimeoutSeconds;
   const std::vector<std::vector<double>> original_timeouts(
       tests.size(), std::vector<double>(sets.size(), original_limit));
+  // The evaluation proper (forward passes and test bodies, originals and mutants), against which
+  // bench/run_evaluation_bench.sh sets a plain forward pass of the same data: the floor.
+  double evaluation_seconds = 0;
+  int64_t evaluations = 0;  // (model, data set) pairs
+  auto timed = [&](auto&& f) {
+    const auto begun = std::chrono::steady_clock::now();
+    auto result = f();
+    evaluation_seconds += seconds_since(begun);
+    return result;
+  };
   for (int64_t i = 0; i < n; ++i) {
     if (!touched.count(i)) continue;
     PredictionMemo memo;
-    original_pred[i] = predict_sets(instances[i], sets, memo);
+    original_pred[i] = timed([&] { return predict_sets(instances[i], sets, memo); });
+    evaluations += static_cast<int64_t>(sets.size());
     train_correct[i] = original_pred[i][0].eq(training.labels);
     if (!owns(-1, i)) continue;
     InstanceResult& r = records.originals[i];
@@ -222,7 +233,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
       r = InstanceResult::from_json(*j);
       ++records.resumed;
     } else {
-      r.outcomes = evaluate_isolated(instances[i], tests, sets, memo, original_timeouts);
+      r.outcomes = timed(
+          [&] { return evaluate_isolated(instances[i], tests, sets, memo, original_timeouts); });
       for (size_t s = 0; s < sets.size(); ++s)
         r.correct.push_back(correct_string(original_pred[i][s], *sets[s].data));
       journal.record(-1, i, r.to_json());
@@ -326,7 +338,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
               " (its weights' fingerprint differs after mutate()); a mutator must clone() the "
               "original and change only the copy");
         PredictionMemo memo;
-        const std::vector<torch::Tensor> pred = predict_sets(m, sets, memo);
+        const std::vector<torch::Tensor> pred = timed([&] { return predict_sets(m, sets, memo); });
+        evaluations += static_cast<int64_t>(sets.size());
         r.targeting = measure_targeting(sel, cfg.cls, pred[0], train_correct[i], training,
                                         pred[eval_index], original_pred[i][eval_index], eval_set);
         r.targeting.mutate_seconds = mutate_seconds;
@@ -334,7 +347,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
           measure_on_clusters(clusters, subject.classes(), training.labels, pred[0],
                               train_correct[i], r.targeting);
         describe_change(instances[i], m, r.targeting);
-        r.outcomes = evaluate_isolated(m, tests, sets, memo, timeouts);
+        r.outcomes = timed([&] { return evaluate_isolated(m, tests, sets, memo, timeouts); });
         for (size_t s = 0; s < sets.size(); ++s)
           r.correct.push_back(correct_string(pred[s], *sets[s].data));
         journal.record(config, i, r.to_json());
@@ -355,7 +368,9 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   const double total_seconds = seconds_since(started);
   const nlohmann::json timings = {{"originals", originals_seconds},
                                   {"mutants", total_seconds - originals_seconds},
-                                  {"total", total_seconds}};
+                                  {"total", total_seconds},
+                                  {"evaluation", evaluation_seconds},
+                                  {"evaluations", evaluations}};
   Analysis a;
   a.journal = journal.path();
   if (shard.active()) {
