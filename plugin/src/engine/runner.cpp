@@ -18,6 +18,7 @@
 #include "mutagen/mutation_test.h"
 #include "mutagen/mutators/mutator.h"
 #include "mutagen/random.h"
+#include "prediction_store.h"
 #include "progress.h"
 #include "run_journal.h"
 #include "run_records.h"
@@ -213,6 +214,9 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
       tests.size(), std::vector<double>(sets.size(), original_limit));
   // The evaluation proper (forward passes and test bodies, originals and mutants), against which
   // bench/run_evaluation_bench.sh sets a plain forward pass of the same data: the floor.
+  PredictionStore original_predictions(
+      (std::filesystem::path(subject.cache_dir()) / "predictions").string(), !flags().no_cache);
+  const std::string sets_hash = hash_sets(sets);
   double evaluation_seconds = 0;
   int64_t evaluations = 0;  // (model, data set) pairs
   auto timed = [&](auto&& f) {
@@ -224,7 +228,10 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   for (int64_t i = 0; i < n; ++i) {
     if (!touched.count(i)) continue;
     PredictionMemo memo;
-    original_pred[i] = timed([&] { return predict_sets(instances[i], sets, memo); });
+    original_pred[i] = timed([&] {
+      return original_predictions.get_or_predict(instances[i], fingerprints[i], sets, sets_hash,
+                                                 memo);
+    });
     evaluations += static_cast<int64_t>(sets.size());
     train_correct[i] = original_pred[i][0].eq(training.labels);
     if (!owns(-1, i)) continue;
