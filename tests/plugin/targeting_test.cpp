@@ -55,4 +55,28 @@ TEST(MeasureOnClusters, NoClusterOfTheSubjectLeavesTheFieldsUnknown) {
   EXPECT_TRUE(std::isnan(t.pos));
 }
 
+// What the report says a mutant changed: the layers whose weights differ and how many, and
+// "+structure" for structural edits, also those that leave every parameter as it was.
+TEST(DescribeChange, NamesChangedLayersCountsWeightsAndFlagsStructuralEdits) {
+  const mutagen::Model original = mutagen::Model::create("mnist_small", 0);
+  mutagen::Model weights = original.clone();
+  {
+    torch::NoGradGuard no_grad;
+    weights.layer_weight(6).index_put_({0, 0}, 5.0);
+    weights.layer_weight(6).index_put_({1, 2}, -5.0);
+  }
+  mutagen::internal::InstanceTargeting t;
+  mutagen::internal::describe_change(original, weights, t);
+  EXPECT_EQ(t.layer, "6");
+  EXPECT_EQ(t.weights_changed, 2);
+  mutagen::internal::InstanceTargeting s;
+  mutagen::internal::describe_change(original, original.with_identity_at(1), s);  // a ReLU
+  EXPECT_EQ(s.layer, "+structure");
+  EXPECT_EQ(s.weights_changed, 0);
+  mutagen::internal::InstanceTargeting same;
+  mutagen::internal::describe_change(original, original.clone(), same);
+  EXPECT_EQ(same.layer, "");
+  EXPECT_EQ(same.weights_changed, 0);
+}
+
 }  // namespace

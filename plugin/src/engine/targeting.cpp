@@ -100,7 +100,9 @@ void describe_change(const Model& original, const Model& mutant, InstanceTargeti
   const auto b = mutant.named_parameters();
   std::vector<std::string> layers;
   int64_t changed = 0;
-  bool structure = a.size() != b.size();
+  // An edit that leaves the parameters alone (ReLU -> Identity, or any edit of a TorchScript chain,
+  // whose removed layers keep their parameters) is a change of structure all the same.
+  bool structure = a.size() != b.size() || original.layer_edits() != mutant.layer_edits();
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
     const auto& [name, x] = a[i];
