@@ -10,17 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "model_internal.h"
 #include "mutagen/error.h"
 
 namespace mutagen::internal {
 
 inline constexpr const char* kTorchScriptArchitecture = "torchscript";
-
-// A short message for any exception (c10::Error without its C++ backtrace).
-inline std::string torch_message(const std::exception& e) {
-  if (const auto* c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
-  return e.what();
-}
 
 // "[2, 1, 28, 28]"
 inline std::string shape_of(const torch::Tensor& t) {

@@ -1,11 +1,18 @@
 #pragma once
-// Internal to mutagen_core: the architecture registry used by Model (model.cpp, architectures.cpp).
+// Internal to mutagen_core: the architecture registry, layer edits and torch error messages used by
+// Model (model.cpp, model_layers.cpp, architectures.cpp) and the engine.
 #include <torch/script.h>
 #include <torch/torch.h>
 
 #include <string>
 
 namespace mutagen::internal {
+
+// A short message for any exception (c10::Error without its C++ backtrace).
+inline std::string torch_message(const std::exception& e) {
+  if (const auto* c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
+  return e.what();
+}
 
 // True when `name` is a registered architecture (builtins included).
 bool architecture_registered(const std::string& name);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "model_internal.h"
 #include "mutagen/hash.h"
 #include "mutagen/io.h"
 
@@ -42,10 +43,7 @@ std::vector<torch::Tensor> PredictionStore::get_or_predict(const Model& model,
     try {
       torch::load(preds, path);
     } catch (const std::exception& e) {
-      // (torch's message without the C++ backtrace that follows its first line)
-      const std::string what = e.what();
-      spdlog::warn("original predictions '{}' unreadable, recomputing: {}", path,
-                   what.substr(0, what.find('\n')));
+      spdlog::warn("original predictions '{}' unreadable, recomputing: {}", path, torch_message(e));
       preds.clear();
     }
     bool fits = preds.size() == sets.size();

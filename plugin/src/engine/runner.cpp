@@ -66,14 +66,13 @@ std::vector<torch::Tensor> predict_sets(const Model& model, const std::vector<Na
 // Everything that changes a result; `code` identifies the test binary.
 std::string run_fingerprint(const Subject& subject, const std::vector<std::string>& fingerprints,
                             const std::vector<const RegisteredTest*>& tests,
-                            const std::vector<NamedData>& sets,
-                            const std::vector<MutantConfig>& configs,
+                            const std::string& sets_hash, const std::vector<MutantConfig>& configs,
                             const std::string& training_hash, const std::string& code) {
   Hasher h;
   h.str("mutagen-run-v1").str(code).str(subject.name());
   for (const auto& f : fingerprints) h.str(f);
   for (const RegisteredTest* t : tests) h.str(t->full_name());
-  for (const auto& s : sets) h.str(s.name).tensor(s.data->images).tensor(s.data->labels);
+  h.str(sets_hash);  // hash_sets(): the sets' names and content
   for (const auto& c : configs)
     h.str(c.mutator->name())
         .str(c.mutator->options().dump())
@@ -171,7 +170,8 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   for (int64_t i = 0; i < n; ++i) fingerprints[i] = instances[i].fingerprint();
   plan.header.original_fingerprints = fingerprints;
   const std::string training_hash = Hasher().tensor(training.images).tensor(training.labels).hex();
-  const std::string fingerprint = run_fingerprint(subject, fingerprints, tests, sets, configs,
+  const std::string sets_hash = hash_sets(sets);  // hashed once: tens of MB of images
+  const std::string fingerprint = run_fingerprint(subject, fingerprints, tests, sets_hash, configs,
                                                   training_hash, executable_identity());
 
   // The work items, instance by instance: the original's evaluation, then its mutants.
@@ -212,11 +212,10 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   const double original_limit = fixed_timeout > 0 ? fixed_timeout : kOriginalTimeoutSeconds;
   const std::vector<std::vector<double>> original_timeouts(
       tests.size(), std::vector<double>(sets.size(), original_limit));
-  // The evaluation proper (forward passes and test bodies, originals and mutants), against which
-  // bench/run_evaluation_bench.sh sets a plain forward pass of the same data: the floor.
   PredictionStore original_predictions(
       (std::filesystem::path(subject.cache_dir()) / "predictions").string(), !flags().no_cache);
-  const std::string sets_hash = hash_sets(sets);
+  // The evaluation proper (forward passes and test bodies, originals and mutants), against which
+  // bench/run_evaluation_bench.sh sets a plain forward pass of the same data: the floor.
   double evaluation_seconds = 0;
   int64_t evaluations = 0;  // (model, data set) pairs
   auto timed = [&](auto&& f) {
@@ -383,7 +382,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   if (shard.active()) {
     Partial p;
     // The code's identity by content: shards on other machines run copies of one binary.
-    p.run = run_fingerprint(subject, fingerprints, tests, sets, configs, training_hash,
+    p.run = run_fingerprint(subject, fingerprints, tests, sets_hash, configs, training_hash,
                             executable_content_hash());
     p.shard = shard.index;
     p.shards = shard.count;
