@@ -21,7 +21,7 @@ std::string details(const MutantReport& m, const std::string& set, bool only_sur
   return s;
 }
 
-std::string render(const Report& r) {
+std::string junit_document(const Report& r) {
   struct Suite {
     std::string cases;
     int tests = 0, failures = 0, errors = 0, skipped = 0;
@@ -101,7 +101,9 @@ class JunitReporter : public Reporter {
     return "report.junit.xml: a testcase per mutant and test set; survived mutants fail";
   }
   std::string file_name() const override { return "report.junit.xml"; }
-  std::string render(const Report& report) const override { return internal::render(report); }
+  std::string render(const Report& report) const override {
+    return internal::junit_document(report);
+  }
 };
 
 }  // namespace

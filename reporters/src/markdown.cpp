@@ -37,7 +37,7 @@ const char* band_mark(ScoreBand b) {
   return "";
 }
 
-std::string render(const Report& r) {
+std::string markdown_page(const Report& r) {
   const std::string result = !r.decided ? "UNDECIDED" : r.passed ? "PASSED" : "FAILED";
   std::string s = "## mutagen: " + cell(r.subject) + ": " + result + "\n\n";
   if (!r.decided) s += "Undecided: " + cell(r.undecided_reason) + "\n\n";
@@ -88,7 +88,9 @@ class MarkdownReporter : public Reporter {
     return "report.md: scores, thresholds and survived mutants for CI step summaries";
   }
   std::string file_name() const override { return "report.md"; }
-  std::string render(const Report& report) const override { return internal::render(report); }
+  std::string render(const Report& report) const override {
+    return internal::markdown_page(report);
+  }
 };
 
 }  // namespace

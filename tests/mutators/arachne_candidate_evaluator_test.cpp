@@ -3,6 +3,8 @@
 // the model and running a plain full forward pass.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "arachne/candidate_evaluator.h"
 #include "mutagen/mutators/arachne.h"
 
@@ -101,3 +103,37 @@ TEST(ArachneCandidateEvaluator, KeepWeightScalesTheKeepTerm) {
 }
 
 }  // namespace
+
+// With a bar per candidate, scoring stops early only for candidates that provably cannot reach it;
+// every other candidate gets exactly the score it gets without a bar. 900 inputs to keep make
+// several stages.
+TEST(ArachneCandidateEvaluator, BarDropsOnlyCandidatesThatCannotReachIt) {
+  const Model model = Model::create("mnist_small", 4);
+  const Dataset neg = random_images(40, 5), keep = random_images(900, 6);
+  const int64_t numel = model.layer_weight(2).numel();
+  std::vector<int64_t> selected;
+  for (int64_t i = 0; i < 10; ++i) selected.push_back((i * 7919 + 5) % numel);
+  std::sort(selected.begin(), selected.end());
+  const mutagen::internal::CandidateEvaluator evaluator(model, 2, selected, neg, keep);
+  auto gen = at::detail::createCPUGenerator(7);
+  const torch::Tensor values =
+      evaluator.original_values().unsqueeze(0) + at::randn({6, 10}, gen) * 2.0;
+  const torch::Tensor full = evaluator.score(values).fitness;
+  const int64_t all_pairs = evaluator.input_evaluations();
+  EXPECT_EQ(all_pairs, 6 * 940);
+  // Candidates 0-2 can reach their bar (at or just below their score); 3 and 4 cannot even if every
+  // input scored its maximum; 5 falls short by 0.5, which may show only after some stages.
+  const torch::Tensor offsets = torch::tensor({-1e-6, -1.0, 0.0, 1e6, 1e6, 0.5}, torch::kFloat64);
+  const torch::Tensor raced = evaluator.score(values, full + offsets).fitness;
+  for (int64_t c = 0; c < 3; ++c)
+    EXPECT_DOUBLE_EQ(raced[c].item<double>(), full[c].item<double>()) << "candidate " << c;
+  for (int64_t c = 3; c < 5; ++c)
+    EXPECT_TRUE(std::isinf(raced[c].item<double>()) && raced[c].item<double>() < 0)
+        << "candidate " << c;
+  const double last = raced[5].item<double>();
+  EXPECT_TRUE(last == full[5].item<double>() || (std::isinf(last) && last < 0)) << last;
+  // 3 and 4 were dropped before any input; 5 was scored on at least I_neg (the first stage).
+  const int64_t extra = evaluator.input_evaluations() - all_pairs;
+  EXPECT_GE(extra, 3 * 940 + 40);
+  EXPECT_LE(extra, 4 * 940);
+}

@@ -22,8 +22,7 @@ using mutagen::MutatorRegistry;
 using mutagen::testing_support::deepmutation_input;
 using mutagen::testing_support::deepmutation_inputs;
 using mutagen::testing_support::deepmutation_net;
-
-const std::vector<std::string> kOperators = {"gf", "ws", "neb", "nai", "ns", "ld", "lam", "afrm"};
+using mutagen::testing_support::kDeepMutationOperators;
 
 MutantKey key_for(const Model& original, const std::string& op, const nlohmann::json& options) {
   MutantKey k;
@@ -48,7 +47,7 @@ TEST(DeepMutationCache, EveryOperatorReloadsAsItself) {
   const std::string dir = mutagen::testing_support::temp_dir("deepmutation_cache");
   const Model original = deepmutation_net();
   const torch::Tensor x = deepmutation_input();
-  for (const auto& op : kOperators) {
+  for (const auto& op : kDeepMutationOperators) {
     const nlohmann::json options = {{"ratio", 0.25}, {"seed", 2}};
     const Model mutant =
         MutatorRegistry::global().create(op, options)->mutate(original, deepmutation_inputs());
@@ -120,7 +119,7 @@ TEST(DeepMutationCache, TorchScriptMutantsReloadAsThemselves) {
   const std::string before = original.fingerprint();
   const torch::Tensor x = deepmutation_input();
   const torch::Tensor original_logits = original.logits(x);
-  for (const auto& op : kOperators) {
+  for (const auto& op : kDeepMutationOperators) {
     const nlohmann::json options = {{"ratio", 0.25}, {"seed", 2}};
     const Model mutant =
         MutatorRegistry::global().create(op, options)->mutate(original, deepmutation_inputs());

@@ -5,12 +5,18 @@
 //   8 Linear(8->4)                                                          input [N, 1, 8, 8]
 #include <torch/torch.h>
 
+#include <string>
+#include <vector>
+
 #include "mutagen/model.h"
 #include "mutagen/mutators/mutator.h"
 
 namespace mutagen::testing_support {
 
 inline constexpr const char* kDeepMutationNet = "deepmutation_test_net";
+// The registry's "deepmutation" group, in its order.
+inline const std::vector<std::string> kDeepMutationOperators = {"gf", "ws", "neb", "nai",
+                                                                "ns", "ld", "lam", "afrm"};
 
 inline Model deepmutation_net(uint64_t seed = 1) {
   static const bool registered = [] {

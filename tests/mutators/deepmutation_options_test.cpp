@@ -15,14 +15,13 @@ using mutagen::MutatorRegistry;
 using mutagen::testing_support::deepmutation_inputs;
 using mutagen::testing_support::deepmutation_net;
 using mutagen::testing_support::expect_error;
-
-const std::vector<std::string> kOperators = {"gf", "ws", "neb", "nai", "ns", "ld", "lam", "afrm"};
+using mutagen::testing_support::kDeepMutationOperators;
 
 TEST(DeepMutationRegistry, GroupHoldsTheEightUntargetedOperators) {
   const auto& registry = MutatorRegistry::global();
   ASSERT_TRUE(registry.is_group("deepmutation"));
-  EXPECT_EQ(registry.expand("deepmutation"), kOperators);
-  for (const auto& name : kOperators) {
+  EXPECT_EQ(registry.expand("deepmutation"), kDeepMutationOperators);
+  for (const auto& name : kDeepMutationOperators) {
     const auto m = registry.create(name);
     EXPECT_EQ(m->name(), name);
     EXPECT_FALSE(m->targeted()) << name;
@@ -72,7 +71,7 @@ TEST(DeepMutationOptions, WrongTypesAndUnknownFieldsAreNamedErrors) {
 
 TEST(DeepMutationOptions, LayerThatDoesNotExistIsANamedError) {
   const Model original = deepmutation_net();
-  for (const auto& name : kOperators)
+  for (const auto& name : kDeepMutationOperators)
     expect_error(
         [&] {
           MutatorRegistry::global()
@@ -84,7 +83,7 @@ TEST(DeepMutationOptions, LayerThatDoesNotExistIsANamedError) {
 
 TEST(DeepMutationDeterminism, SameSeedSameMutantOtherSeedOtherMutant) {
   const Model original = deepmutation_net();
-  for (const auto& name : kOperators) {
+  for (const auto& name : kDeepMutationOperators) {
     const auto a = MutatorRegistry::global().create(name, {{"seed", 0}, {"ratio", 0.2}});
     const auto b = MutatorRegistry::global().create(name, {{"seed", 1}, {"ratio", 0.2}});
     const std::string fa = a->mutate(original, deepmutation_inputs()).fingerprint();
@@ -102,7 +101,7 @@ TEST(DeepMutationDeterminism, OriginalIsNeverModified) {
   const Model original = deepmutation_net();
   const std::string before = original.fingerprint();
   const torch::Tensor logits = original.logits(mutagen::testing_support::deepmutation_input());
-  for (const auto& name : kOperators) {
+  for (const auto& name : kDeepMutationOperators) {
     const Model m = MutatorRegistry::global()
                         .create(name, {{"ratio", 1}})
                         ->mutate(original, deepmutation_inputs());

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -23,6 +25,13 @@ std::string temp_dir(const std::string& name) {
 
 std::string reference_file(const std::string& file) {
   return (fs::path(MUTAGEN_SHARED_DIR) / "reference" / file).string();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string digits_dir() {

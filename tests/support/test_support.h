@@ -1,6 +1,6 @@
 #pragma once
-// Helpers shared by the test binaries: paths into the source/build tree, a per-test temp folder, and
-// small synthetic data.
+// Helpers shared by the test binaries: paths into the source/build tree, a per-test temp folder,
+// and small synthetic data.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -16,6 +16,8 @@ namespace mutagen::testing_support {
 std::string temp_dir(const std::string& name);
 // ../shared/reference/<file> beside the checkout.
 std::string reference_file(const std::string& file);
+// The whole content of a text file ("" when it cannot be read).
+std::string read_text(const std::string& path);
 // build/data/digits (the npm digits converted by scripts/build.sh); empty string if absent.
 std::string digits_dir();
 

@@ -4,6 +4,12 @@
 // original layer only in the localised weights, so its layer output is the original output plus the
 // contribution of the weight deltas (for Conv2d only in the output channels that hold localised
 // weights), and the rest of the model runs on all candidates' outputs in one batch.
+//
+// The fitness is a sum of bounded per-input scores, so the inputs are scored in stages (I_neg
+// first, then the inputs to keep, those the original is least sure of first): given a bar per
+// candidate (differential evolution's current member), a candidate that cannot reach its bar even
+// if every remaining input scored its maximum is dropped early. The result is exact: a candidate
+// that could reach its bar is scored on every input.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -18,8 +24,11 @@
 namespace mutagen::internal {
 
 struct CandidateScores {
-  torch::Tensor fitness;           // float64 [P]: SPEC eq. 4.11-4.13, other classes in the pos term
-  torch::Tensor neg_mispredicted;  // float64 [P]: fraction of I_neg each candidate mispredicts
+  // float64 [P]: SPEC eq. 4.11-4.13, other classes in the pos term; -inf for a candidate dropped
+  // because it could not reach its bar.
+  torch::Tensor fitness;
+  // float64 [P]: fraction of I_neg each candidate mispredicts (NaN when dropped).
+  torch::Tensor neg_mispredicted;
 };
 
 class CandidateEvaluator {
@@ -30,52 +39,75 @@ class CandidateEvaluator {
   CandidateEvaluator(const Model& model, int64_t layer, std::vector<int64_t> selected,
                      const Dataset& neg, const Dataset& keep, double keep_weight = 1.0);
 
-  // values: [P, m] candidate values of the m localised weights.
-  CandidateScores score(const torch::Tensor& values) const;
+  // values: [P, m] candidate values of the m localised weights. bar (optional, [P]): candidate c
+  // matters only if its fitness is at least bar[c]; one that provably is not is dropped early.
+  CandidateScores score(const torch::Tensor& values, const torch::Tensor& bar = {}) const;
   // The original values of the localised weights, float32 [m].
   const torch::Tensor& original_values() const { return original_; }
+  // Candidates scored, and input-candidate pairs actually evaluated (what early dropping saves).
   int64_t evaluations() const { return evaluations_; }
+  int64_t input_evaluations() const { return input_evaluations_; }
 
  private:
-  torch::Tensor logits_chunk(const torch::Tensor& deltas) const;  // [p, N, C]
-  // Conv2d: the change of the affected channels' outputs, [p, N, O_aff, H, W].
-  torch::Tensor moved_channels(const torch::Tensor& deltas) const;
-  void prepare_conv(const torch::Tensor& flat);
+  // A slice of the inputs and everything precomputed for it.
+  struct Stage {
+    int64_t size = 0;
+    torch::Tensor labels;  // [n]
+    torch::Tensor is_neg;  // bool [n]
+    double best = 0;       // the largest score its inputs can add
+    torch::Tensor input;   // activations entering the layer, [n, ...]
+    torch::Tensor output;  // the original layer output, [n, ...]
+    // Conv2d: per affected channel, the input values each of its weights multiplies at every
+    // output position, [weights, n*H*W]: a candidate moves the channel by sum over its weights of
+    // delta times patch (one multiply-add per localised weight and output element instead of a
+    // convolution).
+    std::vector<torch::Tensor> channel_patches;
+    torch::Tensor affected_output;  // the original output of the affected channels [n, O_aff, H, W]
+    torch::Tensor tail_original;    // Flatten tail: the affected channels at the Flatten
+    torch::Tensor tail_output;      // Flatten tail: the Linear's original output, [n, out]
+    torch::Tensor next_input;       // next convolution: its original input, affected channels only
+    torch::Tensor next_output;      // next convolution: its original output, [n, O2, H2, W2]
+    int64_t chunk = 1;              // candidates per batch (memory bound)
+  };
+
+  Stage prepare_stage(const torch::Tensor& images, const torch::Tensor& labels,
+                      const torch::Tensor& is_neg) const;
+  void prepare_conv(const torch::Tensor& flat, const torch::Tensor& sample_output);
+  torch::Tensor logits_chunk(const Stage& s, const torch::Tensor& deltas) const;  // [p, n, C]
+  // Conv2d: the change of the affected channels' outputs, [p, n, O_aff, H, W].
+  torch::Tensor moved_channels(const Stage& s, const torch::Tensor& deltas) const;
 
   Model model_;
   int64_t layer_;
   int64_t end_;
   KernelLayer kernel_;
   std::vector<int64_t> selected_;
-  torch::Tensor input_;   // activations entering the layer, [N, ...]
-  torch::Tensor output_;  // the original layer output, [N, ...]
-  torch::Tensor labels_;  // [N]
-  torch::Tensor is_neg_;  // bool [N]
+  std::vector<Stage> stages_;
   int64_t neg_count_ = 0;
   double keep_weight_ = 1.0;
   torch::Tensor original_;  // [m]
-  // Linear: input columns and output rows of the localised weights. Conv2d: affected output
-  // channels, and where each localised weight sits in the [channels, Q] delta kernel.
+  // Linear: input columns and output rows of the localised weights.
   torch::Tensor rows_, cols_;
+  // Conv2d: affected output channels; per affected channel, the positions (into the m localised
+  // weights) of its weights; per localised weight, its (input channel, kernel row, kernel column).
   torch::Tensor channels_;  // int64 [O_aff]
-  // Per affected channel, the positions (into the m localised weights) of its weights.
   std::vector<torch::Tensor> channel_weights_;
-  // Per affected channel, the input values each of its weights multiplies at every output
-  // position, [weights, N*H*W]: a candidate moves the channel by sum over its weights of delta
-  // times patch (one multiply-add per localised weight and output element instead of a
-  // convolution).
-  std::vector<torch::Tensor> channel_patches_;
-  torch::Tensor affected_output_;  // the original output of the affected channels, [N, O_aff, H, W]
+  std::vector<std::array<int64_t, 3>> taps_;
   // When the layers after the convolution act channel by channel (ReLU, pooling, dropout) up to a
   // Flatten and a Linear, only the affected channels are carried through them and the Linear's
   // output moves by its weight columns of those channels: tail_end_ is the Flatten's index (0: no
   // such tail).
   int64_t tail_end_ = 0;
-  torch::Tensor tail_original_;  // the original affected channels at the Flatten, [N, O_aff, h, w]
-  torch::Tensor tail_weight_;    // the Linear's columns of those channels, [out, O_aff * h * w]
-  torch::Tensor tail_output_;    // the Linear's original output, [N, out]
-  int64_t chunk_ = 1;            // candidates per batch (memory bound)
+  torch::Tensor tail_weight_;  // the Linear's columns of those channels, [out, O_aff * h * w]
+  // When they lead to another convolution instead, that convolution's output moves by its own
+  // convolution of the affected channels' change (it is linear in its input): next_conv_ is its
+  // index (0: none), next_weight_ its weight's columns of the affected channels.
+  int64_t next_conv_ = 0;
+  torch::Tensor next_weight_;
+  ConvGeometry next_geometry_;
+  int64_t carried_ = 1;  // elements per input and candidate a batch holds at its widest
   mutable int64_t evaluations_ = 0;
+  mutable int64_t input_evaluations_ = 0;
 };
 
 // A deep copy of `original` whose layer `layer` has `values` at the flat positions `selected`.

@@ -77,7 +77,8 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
       }
     }
     const torch::Tensor trials = torch::tensor(trial, torch::kFloat32).view({p, m});
-    const torch::Tensor trial_fitness = evaluator.score(trials).fitness;
+    // A trial matters only if it can replace its member: the member's fitness is its bar.
+    const torch::Tensor trial_fitness = evaluator.score(trials, fitness).fitness;
     const torch::Tensor better = trial_fitness >= fitness;
     population = torch::where(better.unsqueeze(1), trials, population).contiguous();
     fitness = torch::where(better, trial_fitness, fitness);
@@ -87,8 +88,9 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
     spdlog::debug("{}: generation {} best fitness {}", kName, gen, best);
   }
   const int64_t winner = fitness.argmax().item<int64_t>();
-  spdlog::debug("{}: {} weights of {}, {} fitness evaluations", kName, m,
-                internal::describe_layer(original, layer), evaluator.evaluations());
+  spdlog::debug("{}: {} weights of {}, {} fitness evaluations, {} input evaluations", kName, m,
+                internal::describe_layer(original, layer), evaluator.evaluations(),
+                evaluator.input_evaluations());
   return internal::with_values(original, layer, loc.selected, population[winner]);
 }
 

@@ -7,7 +7,7 @@
 namespace mutagen::internal {
 
 namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoMeasure = std::numeric_limits<double>::quiet_NaN();
 
 int64_t count_timeouts(const std::vector<const Outcome*>& mutant) {
   int64_t n = 0;
@@ -30,14 +30,15 @@ Verdict measured_verdict(const std::string& test, const std::string& metric, con
   v.metric = metric;
   v.test_set = set;
   v.timeouts = count_timeouts(mutant);
-  v.power = kNaN;
+  v.power = kNoMeasure;
   std::vector<double> a, b;  // oriented so that larger is better
   for (size_t i = 0; i < original.size(); ++i) {
     auto o = original[i]->measures.find(metric);
     auto m = mutant[i]->measures.find(metric);
     const bool mutant_failed = mutant[i]->error || mutant[i]->timeout;
-    const double ov = o == original[i]->measures.end() ? kNaN : o->second.value;
-    const double mv = (m == mutant[i]->measures.end() || mutant_failed) ? kNaN : m->second.value;
+    const double ov = o == original[i]->measures.end() ? kNoMeasure : o->second.value;
+    const double mv =
+        (m == mutant[i]->measures.end() || mutant_failed) ? kNoMeasure : m->second.value;
     if (mutant[i]->error) ++v.errors;
     if (o != original[i]->measures.end() && o->second.better == Better::kLower) v.better = "lower";
     v.original.push_back(ov);
@@ -78,7 +79,7 @@ Verdict pass_fail_verdict(const std::string& test, const std::string& set,
   int64_t op = 0, of = 0, mp = 0, mf = 0;
   for (size_t i = 0; i < original.size(); ++i) {
     v.original.push_back(original[i]->passed ? 1.0 : 0.0);
-    v.mutant.push_back(mutant[i]->error ? kNaN : (mutant[i]->passed ? 1.0 : 0.0));
+    v.mutant.push_back(mutant[i]->error ? kNoMeasure : (mutant[i]->passed ? 1.0 : 0.0));
     if (mutant[i]->error) ++v.errors;
     (original[i]->passed ? op : of)++;
     (mutant[i]->passed ? mp : mf)++;
@@ -132,7 +133,7 @@ Verdict decide_per_input(const std::string& set, const std::vector<int64_t>& ori
   v.metric = "correct";
   v.test_set = set;
   v.method = "per-input";
-  v.power = kNaN;
+  v.power = kNoMeasure;
   const PerInputKill k = per_input_kill(original_correct, mutant_correct, instances, instances,
                                         options.alpha(), options.wilcoxon().alternative());
   v.p_value = k.min_p;
