@@ -4,12 +4,15 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "max_pool.h"
 #include "model_internal.h"
 #include "mutagen/error.h"
 
@@ -38,7 +41,8 @@ inline std::string short_kind(std::string name) {
 struct SeqLayer {
   std::string name;  // "3": the child's name, the prefix of its parameters
   std::shared_ptr<torch::nn::Module> module;
-  mutable torch::nn::AnyModule any;  // forward() is non-const
+  mutable torch::nn::AnyModule any;            // forward() is non-const
+  std::optional<std::array<int64_t, 2>> pool;  // a max-pooling max_pool_by_maximum can compute
 };
 
 class ModelImpl {
@@ -136,14 +140,18 @@ class ModelImpl {
       const auto named = seq->named_children();
       for (size_t i = 0; i < seq->size(); ++i)
         seq_layers_.push_back({i < named.size() ? named[i].key() : std::to_string(i), seq->ptr(i),
-                               *(seq->begin() + static_cast<std::ptrdiff_t>(i))});
+                               *(seq->begin() + static_cast<std::ptrdiff_t>(i)),
+                               plain_max_pool(*seq->ptr(i))});
       seq_layers_built_ = true;
     }
     return seq_layers_;
   }
 
   torch::Tensor run(const torch::Tensor& x) {
-    if (is_jit && !layer_edits.empty()) {
+    // Inference through a chain with a max-pooling layer runs layer by layer, for the faster
+    // pooling (max_pool.h); the compiled TorchScript forward would call libtorch's.
+    const bool fast_pool = !at::GradMode::is_enabled() && has_plain_max_pool();
+    if ((is_jit && !layer_edits.empty()) || fast_pool) {
       // An edited chain no longer matches the compiled forward: run its layers in order.
       torch::Tensor y = x;
       for (int64_t k = 0; k < num_layers(); ++k) y = run_layer(k, y);
@@ -211,7 +219,23 @@ class ModelImpl {
                   std::to_string(num_layers()) + ") of " + describe());
   }
 
+  bool has_plain_max_pool() const {
+    if (is_jit) {
+      for (const auto& layer : jit_layers)
+        if (plain_max_pool(layer)) return true;
+      return false;
+    }
+    for (const auto& layer : seq_layers())
+      if (layer.pool) return true;
+    return false;
+  }
+
   torch::Tensor run_layer(int64_t k, const torch::Tensor& x) {
+    if (!at::GradMode::is_enabled()) {
+      const auto pool = is_jit ? plain_max_pool(jit_layers[static_cast<size_t>(k)])
+                               : seq_layers()[static_cast<size_t>(k)].pool;
+      if (pool) return max_pool_by_maximum(x, *pool);
+    }
     if (is_jit) {
       auto out = jit_layers[static_cast<size_t>(k)].forward({x});
       if (!out.isTensor())

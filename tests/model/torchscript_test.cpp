@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "max_pool.h"
 #include "mutagen/error.h"
 #include "mutagen/io.h"
 #include "mutagen/model.h"
@@ -170,4 +171,14 @@ TEST_F(TorchScript, NestedSequentialIsFlattenedAndLogSoftmaxSkipped) {
   EXPECT_EQ(g.groups, 1);
   // logits() stops before the LogSoftmax.
   EXPECT_TRUE(torch::allclose(m.logits(x()), tensor("nested_logits", {5, 4}), 1e-4, 1e-5));
+}
+
+// A scripted nn.MaxPool2d(2) keeps its options as attributes: inference pools it by element-wise
+// maxima (max_pool.h), like the C++ layer. A traced one keeps none and runs its own forward.
+TEST_F(TorchScript, ScriptedMaxPoolIsRecognisedForFastPooling) {
+  const torch::jit::Module scripted = torch::jit::load(dir_ + "/seq.pt");
+  EXPECT_EQ(mutagen::internal::plain_max_pool(scripted.attr("2").toModule()),
+            (std::array<int64_t, 2>{2, 2}));
+  const torch::jit::Module traced = torch::jit::load(dir_ + "/traced.pt");
+  EXPECT_FALSE(mutagen::internal::plain_max_pool(traced.attr("2").toModule()));
 }
