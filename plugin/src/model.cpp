@@ -26,8 +26,6 @@ constexpr const char* kFormatKey = "mutagen_format";
 constexpr const char* kLayerEditsKey = "mutagen_layer_edits";
 constexpr int64_t kFormatVersion = 1;
 
-std::string message_of(const std::exception& e) { return internal::torch_message(e); }
-
 // torch's global generator is process-wide: seeding + initialising a model is one critical section.
 std::mutex& init_mutex() {
   static std::mutex m;
@@ -53,7 +51,7 @@ auto guarded(const std::string& context, F&& f) -> decltype(f()) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error(context + ": " + message_of(e));
+    throw Error(context + ": " + internal::torch_message(e));
   }
 }
 
@@ -98,7 +96,7 @@ Model Model::load_torchscript(const std::string& path) {
     module = torch::jit::load(path, torch::kCPU, edits);
   } catch (const std::exception& e) {
     throw Error("cannot load model '" + path + "': not a mutagen model or TorchScript file (" +
-                message_of(e) + ")");
+                internal::torch_message(e) + ")");
   }
   module.eval();
   auto impl = internal::ModelImpl::from_jit(std::move(module));
@@ -120,7 +118,7 @@ Model Model::load(const std::string& path) {
     archive.load_from(path, torch::kCPU);
   } catch (const std::exception& e) {
     throw Error("cannot load model '" + path + "': not a mutagen model or TorchScript file (" +
-                message_of(e) + ")");
+                internal::torch_message(e) + ")");
   }
   c10::IValue arch_value;
   bool ours = false;
@@ -161,7 +159,7 @@ Model Model::load(const std::string& path) {
     impl->seq->load(archive);
   } catch (const std::exception& e) {
     throw Error("cannot load model '" + path + "': its parameters do not match architecture '" +
-                architecture + "' (" + message_of(e) + ")");
+                architecture + "' (" + internal::torch_message(e) + ")");
   }
   size_t i = 0;
   auto check = [&](const std::string& name, const torch::Tensor& t) {
@@ -194,7 +192,7 @@ void Model::save(const std::string& path) const {
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw Error("cannot save model to '" + path + "': " + message_of(e));
+    throw Error("cannot save model to '" + path + "': " + internal::torch_message(e));
   }
   commit_temp(tmp, path);
 }

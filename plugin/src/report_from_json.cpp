@@ -216,7 +216,7 @@ Report read_report(const std::string& path) {
       throw e;
     }
     try {
-      (void)nlohmann::json::parse(text);
+      [[maybe_unused]] const nlohmann::json reparsed = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& pe) {
       if (pe.byte > text.size())
         throw Error(std::string(e.what()) +

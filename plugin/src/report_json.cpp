@@ -1,18 +1,17 @@
 // Report::to_json: the report.json format (field names are the public format; NaN/inf -> null).
 #include <cmath>
 
+#include "json_number.h"
 #include "mutagen/report.h"
 
 namespace mutagen {
 namespace {
 
-nlohmann::json number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
+using internal::json_number;
 
 nlohmann::json numbers(const std::vector<double>& values) {
   nlohmann::json a = nlohmann::json::array();
-  for (double v : values) a.push_back(number(v));
+  for (double v : values) a.push_back(json_number(v));
   return a;
 }
 
@@ -21,10 +20,10 @@ nlohmann::json verdict_json(const Verdict& v) {
           {"metric", v.metric},
           {"test_set", v.test_set},
           {"better", v.better},
-          {"p_value", number(v.p_value)},
-          {"cohens_d", number(v.cohens_d)},
-          {"correlation", number(v.correlation)},
-          {"power", number(v.power)},
+          {"p_value", json_number(v.p_value)},
+          {"cohens_d", json_number(v.cohens_d)},
+          {"correlation", json_number(v.correlation)},
+          {"power", json_number(v.power)},
           {"method", v.method},
           {"killed", v.killed},
           {"underpowered", v.underpowered},
@@ -46,18 +45,18 @@ nlohmann::json mutant_json(const MutantReport& m) {
           {"cluster", m.cluster},
           {"i_neg", m.i_neg},
           {"i_pos", m.i_pos},
-          {"misprediction_neg", number(m.misprediction_neg)},
-          {"misprediction_pos", number(m.misprediction_pos)},
-          {"heldout_misprediction_neg", number(m.heldout_misprediction_neg)},
-          {"heldout_misprediction_pos", number(m.heldout_misprediction_pos)},
-          {"other_classes_accuracy_change", number(m.other_classes_accuracy_change)},
-          {"other_classes_worst_change", number(m.other_classes_worst_change)},
+          {"misprediction_neg", json_number(m.misprediction_neg)},
+          {"misprediction_pos", json_number(m.misprediction_pos)},
+          {"heldout_misprediction_neg", json_number(m.heldout_misprediction_neg)},
+          {"heldout_misprediction_pos", json_number(m.heldout_misprediction_pos)},
+          {"other_classes_accuracy_change", json_number(m.other_classes_accuracy_change)},
+          {"other_classes_worst_change", json_number(m.other_classes_worst_change)},
           {"other_classes_worst_class", m.other_classes_worst_class},
           {"killable", m.killable},
           {"trivial", m.trivial},
           {"layer", m.layer},
           {"weights_changed", m.weights_changed},
-          {"seconds_per_mutant", number(m.seconds_per_mutant)},
+          {"seconds_per_mutant", json_number(m.seconds_per_mutant)},
           {"verdicts", std::move(verdicts)}};
 }
 
@@ -71,23 +70,23 @@ nlohmann::json Report::to_json() const {
     ss.push_back({{"test_set", s.test_set},
                   {"killed", s.killed},
                   {"killable", s.killable},
-                  {"score", number(s.score)},
+                  {"score", json_number(s.score)},
                   {"gated", s.gated}});
   nlohmann::json j = {{"subject", subject},
-                      {"alpha", number(alpha)},
-                      {"effect_size", number(effect_size)},
+                      {"alpha", json_number(alpha)},
+                      {"effect_size", json_number(effect_size)},
                       {"instances", instances},
                       {"test_sets", test_sets},
                       {"mutants", std::move(ms)},
                       {"scores", std::move(ss)},
                       {"alternative", alternative},
                       {"kill_criterion", kill_criterion},
-                      {"power_effect_size", number(power_effect_size)},
-                      {"threshold", number(threshold)},
+                      {"power_effect_size", json_number(power_effect_size)},
+                      {"threshold", json_number(threshold)},
                       {"thresholds",
-                       {{"high", number(thresholds.high)},
-                        {"low", number(thresholds.low)},
-                        {"break", number(threshold)}}},
+                       {{"high", json_number(thresholds.high)},
+                        {"low", json_number(thresholds.low)},
+                        {"break", json_number(threshold)}}},
                       {"decided", decided},
                       {"undecided_reason", undecided_reason},
                       {"passed", passed},

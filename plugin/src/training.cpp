@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "model_internal.h"
 #include "mutagen/error.h"
 #include "mutagen/hash.h"
 #include "mutagen/random.h"
@@ -15,11 +16,6 @@ namespace fs = std::filesystem;
 
 namespace mutagen {
 namespace {
-
-std::string message_of(const std::exception& e) {
-  if (const auto* c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
-  return e.what();
-}
 
 // Adadelta (Zeiler 2012, as torch.optim.Adadelta: rho 0.9, eps 1e-6): libtorch 1.13's C++ API lacks
 // it.
@@ -126,7 +122,7 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
     throw;
   } catch (const std::exception& e) {
     throw Error("fit: cannot optimise the parameters of model '" + model.architecture() +
-                "': " + message_of(e));
+                "': " + internal::torch_message(e));
   }
   // Dropout draws from torch's global generator: seed it so a fit is reproducible.
   torch::manual_seed(derive_seed(options.seed(), 0x666974));
@@ -154,7 +150,8 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
     throw;
   } catch (const std::exception& e) {
     model.train(false);
-    throw Error("fit: training model '" + model.architecture() + "' failed: " + message_of(e));
+    throw Error("fit: training model '" + model.architecture() +
+                "' failed: " + internal::torch_message(e));
   }
   model.train(false);
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "json_number.h"
 #include "mutagen/error.h"
 
 namespace mutagen::internal {
@@ -58,7 +59,6 @@ Outcome run_one(const RegisteredTest& test, const Model& model, const NamedData&
   return out;
 }
 
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 }  // namespace
 
 Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& tests,
@@ -73,7 +73,7 @@ Outcomes evaluate(const Model& model, const std::vector<const RegisteredTest*>& 
 nlohmann::json outcome_to_json(const Outcome& o) {
   nlohmann::json measures = nlohmann::json::object();
   for (const auto& [name, v] : o.measures)
-    measures[name] = {{"value", number(v.value)}, {"lower", v.better == Better::kLower}};
+    measures[name] = {{"value", json_number(v.value)}, {"lower", v.better == Better::kLower}};
   return {{"measures", measures}, {"passed", o.passed},   {"skipped", o.skipped},
           {"error", o.error},     {"timeout", o.timeout}, {"message", o.message},
           {"seconds", o.seconds}};

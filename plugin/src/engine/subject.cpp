@@ -108,7 +108,7 @@ std::string format_number(double v) {
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
-std::string alternative_name(Alternative a) {
+std::string sidedness(Alternative a) {
   return a == Alternative::kTwoSided ? "two-sided"
                                      : (a == Alternative::kGreater ? "one-sided" : "less");
 }
@@ -255,8 +255,7 @@ void Subject::validate() const {
   if (static_cast<int64_t>(models.size()) < needed)
     throw Error(who + ": " + std::to_string(models.size()) +
                 " original instance(s) cannot kill any mutant at alpha " + format_number(alpha_) +
-                " (" + alternative_name(alternative_) +
-                "): the smallest possible exact p-value is " +
+                " (" + sidedness(alternative_) + "): the smallest possible exact p-value is " +
                 format_number(smallest_p(static_cast<int64_t>(models.size()))) + "; at least " +
                 std::to_string(needed) + " instances are needed (the thesis used 20)");
   if (classes_.empty()) throw Error(who + ": no target classes (.target_classes({...}))");

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "json_number.h"
+
 namespace mutagen::internal {
 
 namespace {
@@ -36,7 +38,6 @@ double mean_finite(const std::vector<double>& v) {
   return n ? s / static_cast<double>(n) : kNaN;
 }
 
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 double number_from(const nlohmann::json& j) { return j.is_null() ? kNaN : j.get<double>(); }
 }  // namespace
 
@@ -188,18 +189,18 @@ void summarise_targeting(const std::vector<InstanceTargeting>& instances, Mutant
 
 nlohmann::json InstanceTargeting::to_json() const {
   nlohmann::json changes = nlohmann::json::array();
-  for (double c : class_change) changes.push_back(number(c));
-  return {{"neg", number(neg)},
-          {"pos", number(pos)},
-          {"heldout_neg", number(heldout_neg)},
-          {"heldout_pos", number(heldout_pos)},
+  for (double c : class_change) changes.push_back(json_number(c));
+  return {{"neg", json_number(neg)},
+          {"pos", json_number(pos)},
+          {"heldout_neg", json_number(heldout_neg)},
+          {"heldout_pos", json_number(heldout_pos)},
           {"size_neg", size_neg},
           {"size_pos", size_pos},
           {"class_change", changes},
           {"broken_fraction", broken_fraction},
           {"layer", layer},
           {"weights_changed", weights_changed},
-          {"mutate_seconds", number(mutate_seconds)}};
+          {"mutate_seconds", json_number(mutate_seconds)}};
 }
 
 InstanceTargeting InstanceTargeting::from_json(const nlohmann::json& j) {
