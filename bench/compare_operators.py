@@ -25,7 +25,8 @@ def label(m):
         t = o.get("target_misprediction", 0) or 0
         return f"arachne-noise target {t:g}" if t > 0 else f"arachne-noise sigma {o.get('sigma', 1):g}"
     if m["operator"] == "arachne-de" and o.get("count", 0):
-        return f"arachne-de count {o['count']}"
+        keep = o.get("keep_weight", 1) or 1
+        return f"arachne-de count {o['count']}" + (f" keep_weight {keep:g}" if keep != 1 else "")
     return m["operator"]
 
 

@@ -81,8 +81,10 @@ MUTAGEN_SUBJECT(CompareOperators) {
       .mutator("arachne-noise", {{"layer", "auto"}, {"sigma", 1.0}, {"seed", 0}})
       .mutator("arachne-noise", {{"layer", "auto"}, {"target_misprediction", 0.5}, {"seed", 0}})
       .mutator("arachne-de", {{"layer", "auto"}, {"seed", 0}})
-      // More localised weights (further Pareto fronts): the first front alone is 5-17 weights.
-      .mutator("arachne-de", {{"layer", "auto"}, {"count", 40}, {"seed", 0}});
+      // More localised weights (further Pareto fronts): the first front alone is 5-17 weights;
+      // with 80 the inputs to keep need more weight (bench/arachne_options_sweep.sh).
+      .mutator("arachne-de", {{"layer", "auto"}, {"count", 40}, {"seed", 0}})
+      .mutator("arachne-de", {{"layer", "auto"}, {"count", 80}, {"keep_weight", 4.0}, {"seed", 0}});
   // Random baselines: three seeded mutants of each DeepMutation++ operator per original.
   for (const char* op : {"gf", "ws", "neb", "nai", "ns", "ld", "lam", "afrm"})
     s.mutator(op, {{"instances", 3}});
