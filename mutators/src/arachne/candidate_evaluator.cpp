@@ -256,7 +256,11 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values,
                 ")");
   const torch::Tensor deltas =
       values.to(original_.device(), torch::kFloat32) - original_.unsqueeze(0);
-  const torch::Tensor bars = bar.defined() ? bar.to(torch::kCPU, torch::kFloat64) : torch::Tensor();
+  std::vector<double> bars;
+  if (bar.defined()) {
+    const torch::Tensor b = bar.to(torch::kCPU, torch::kFloat64).contiguous();
+    bars.assign(b.data_ptr<double>(), b.data_ptr<double>() + count);
+  }
   std::vector<double> total(static_cast<size_t>(count), 0.0), missed(total);
   std::vector<bool> alive(static_cast<size_t>(count), true);
   std::vector<double> best_after(stages_.size() + 1, 0.0);  // the most stages si.. can add
@@ -268,8 +272,7 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values,
     std::vector<int64_t> ids;
     for (int64_t c = 0; c < count; ++c) {
       const auto k = static_cast<size_t>(c);
-      if (alive[k] && bars.defined() && total[k] + best_after[si] < bars[c].item<double>())
-        alive[k] = false;
+      if (alive[k] && !bars.empty() && total[k] + best_after[si] < bars[k]) alive[k] = false;
       if (alive[k]) ids.push_back(c);
     }
     if (ids.empty()) break;
@@ -310,6 +313,7 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values,
   }
   return {torch::tensor(total, torch::kFloat64), torch::tensor(missed, torch::kFloat64)};
 }
+
 Model with_values(const Model& original, int64_t layer, const std::vector<int64_t>& selected,
                   const torch::Tensor& values) {
   Model mutant = original.clone();
