@@ -7,6 +7,7 @@
 // The model is trained here for one epoch on the first `train samples` images (seeded); I_neg is
 // the correctly classified first half of class 0 (a stand-in cluster), I_pos the other half, plus
 // as many other-class inputs: about 2,000 inputs in all by default.
+#include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
   const int64_t train_n = argc > 2 ? std::stoll(argv[2]) : 12000;
   const int64_t generations = argc > 3 ? std::stoll(argv[3]) : 25;
+  spdlog::cfg::load_env_levels();
   torch::set_num_threads(2);
   Dataset all = load_idx_split(dir, "train", "fashion-mnist");
   std::vector<int64_t> first(static_cast<size_t>(train_n));

@@ -26,7 +26,8 @@ def label(m):
         return f"arachne-noise target {t:g}" if t > 0 else f"arachne-noise sigma {o.get('sigma', 1):g}"
     if m["operator"] == "arachne-de" and o.get("count", 0):
         keep = o.get("keep_weight", 1) or 1
-        return f"arachne-de count {o['count']}" + (f" keep_weight {keep:g}" if keep != 1 else "")
+        return (f"arachne-de count {o['count']}" + (f" keep_weight {keep:g}" if keep != 1 else "")
+                + (" balanced" if o.get("balance") else ""))
     return m["operator"]
 
 

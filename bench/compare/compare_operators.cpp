@@ -84,7 +84,14 @@ MUTAGEN_SUBJECT(CompareOperators) {
       // More localised weights (further Pareto fronts): the first front alone is 5-17 weights;
       // with 80 the inputs to keep need more weight (bench/arachne_options_sweep.sh).
       .mutator("arachne-de", {{"layer", "auto"}, {"count", 40}, {"seed", 0}})
-      .mutator("arachne-de", {{"layer", "auto"}, {"count", 80}, {"keep_weight", 4.0}, {"seed", 0}});
+      .mutator("arachne-de", {{"layer", "auto"}, {"count", 80}, {"keep_weight", 4.0}, {"seed", 0}})
+      // balance: the cluster weighs as much as the rest of its class (Fashion-MNIST's HDBSCAN
+      // clusters are uneven: 26 against 601, 502 against 125).
+      .mutator("arachne-de", {{"layer", "auto"},
+                              {"count", 120},
+                              {"keep_weight", 5.0},
+                              {"balance", true},
+                              {"seed", 0}});
   // Random baselines: three seeded mutants of each DeepMutation++ operator per original.
   for (const char* op : {"gf", "ws", "neb", "nai", "ns", "ld", "lam", "afrm"})
     s.mutator(op, {{"instances", 3}});

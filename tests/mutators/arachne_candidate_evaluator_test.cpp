@@ -23,7 +23,8 @@ Dataset random_images(int64_t n, uint64_t seed) {
 
 // SPEC eq. 4.11-4.13 from a plain forward pass of a model holding the candidate.
 double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep,
-                         double* neg_mispredicted, double keep_weight = 1.0) {
+                         double* neg_mispredicted,
+                         const mutagen::internal::InputWeights& weights = {}) {
   double fitness = 0;
   for (const bool is_neg : {true, false}) {
     const Dataset& d = is_neg ? neg : keep;
@@ -34,7 +35,10 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
     for (int64_t i = 0; i < d.size(); ++i) {
       const double l = loss[i].item<double>();
       const bool ok = correct[i].item<bool>();
-      fitness += is_neg ? (ok ? l : 1.0) : keep_weight * (ok ? 1.0 : 1.0 / (1.0 + l));
+      const double w = is_neg                   ? weights.neg
+                       : weights.keep.defined() ? weights.keep[i].item<double>()
+                                                : 1.0;
+      fitness += w * (is_neg ? (ok ? l : 1.0) : (ok ? 1.0 : 1.0 / (1.0 + l)));
     }
     if (is_neg) *neg_mispredicted = 1.0 - correct.to(torch::kFloat64).mean().item<double>();
   }
@@ -42,15 +46,14 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
 }
 
 void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_small",
-                        double keep_weight = 1.0) {
+                        const mutagen::internal::InputWeights& weights = {}) {
   const Model model = Model::create(architecture, 2);
   const Dataset neg = random_images(7, 1), keep = random_images(9, 2);
   const int64_t numel = model.layer_weight(layer).numel();
   std::vector<int64_t> selected;
   for (int64_t i = 0; i < 12; ++i) selected.push_back((i * 7919 + 13) % numel);
   std::sort(selected.begin(), selected.end());
-  const mutagen::internal::CandidateEvaluator evaluator(model, layer, selected, neg, keep,
-                                                        keep_weight);
+  const mutagen::internal::CandidateEvaluator evaluator(model, layer, selected, neg, keep, weights);
   auto gen = at::detail::createCPUGenerator(3);
   const torch::Tensor values =
       evaluator.original_values().unsqueeze(0) + at::randn({4, 12}, gen) * 0.5;
@@ -58,7 +61,7 @@ void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_
   for (int64_t c = 0; c < 4; ++c) {
     const Model mutant = mutagen::internal::with_values(model, layer, selected, values[c]);
     double mispredicted = 0;
-    const double fitness = reference_fitness(mutant, neg, keep, &mispredicted, keep_weight);
+    const double fitness = reference_fitness(mutant, neg, keep, &mispredicted, weights);
     EXPECT_NEAR(scores.fitness[c].item<double>(), fitness, 1e-3 * (1 + std::abs(fitness)))
         << "layer " << layer << " candidate " << c;
     EXPECT_DOUBLE_EQ(scores.neg_mispredicted[c].item<double>(), mispredicted);
@@ -96,10 +99,28 @@ TEST(ArachneCandidateEvaluator, LinearLayerMatchesPlainForwardPerCandidate) {
   expect_same_scores(6);
 }
 
-// keep_weight scales the term of the inputs to keep (I_pos and the other classes).
-TEST(ArachneCandidateEvaluator, KeepWeightScalesTheKeepTerm) {
-  expect_same_scores(6, "mnist_small", 3.0);
-  expect_same_scores(2, "mnist_small", 0.5);
+// Each input's score counts with its weight: keep_weight's uniform scaling of the inputs to keep,
+// and balance's per-group weights (here uneven ones, in a different order from the inputs').
+TEST(ArachneCandidateEvaluator, InputWeightsScaleEachInputsScore) {
+  expect_same_scores(6, "mnist_small", {1.0, torch::full({9}, 3.0, torch::kFloat64)});
+  expect_same_scores(2, "mnist_small", {1.0, torch::full({9}, 0.5, torch::kFloat64)});
+  const torch::Tensor uneven = torch::arange(1, 10, torch::kFloat64) / 4;
+  expect_same_scores(6, "mnist_small", {2.5, uneven});
+  expect_same_scores(0, "thesis_cnn", {0.2, uneven});
+}
+
+TEST(ArachneCandidateEvaluator, KeepWeightsMustMatchTheInputsToKeep) {
+  const Model model = Model::create("mnist_small", 2);
+  const Dataset neg = random_images(3, 1), keep = random_images(5, 2);
+  try {
+    mutagen::internal::CandidateEvaluator(model, 6, {0, 1}, neg, keep,
+                                          {1.0, torch::ones({4}, torch::kFloat64)});
+    FAIL() << "expected an error";
+  } catch (const mutagen::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("4 weights for the inputs to keep"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("(5)"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // the noise scale bisected to a target misprediction.
 #include <gtest/gtest.h>
 
+#include "arachne/candidate_evaluator.h"
 #include "mutagen/error.h"
 #include "mutagen/mutators/arachne.h"
 #include "mutagen/mutators/registry.h"
@@ -124,6 +125,19 @@ TEST(ArachneOptions, KeepWeightIsWrittenOnlyWhenSet) {
   EXPECT_EQ(ArachneOptions::from_json(o.to_json()).keep_weight(), 3.0);
 }
 
+TEST(ArachneOptions, BalanceIsWrittenOnlyWhenSet) {
+  EXPECT_FALSE(ArachneOptions().to_json().contains("balance"));
+  const auto o = ArachneOptions::from_json({{"balance", true}});
+  EXPECT_TRUE(o.balance());
+  EXPECT_EQ(o.to_json()["balance"], true);
+  EXPECT_TRUE(ArachneOptions::from_json(o.to_json()).balance());
+  expect_error(
+      [] {
+        ArachneOptions::from_json({{"balance", "yes"}}, "arachne-de");
+      },
+      {"arachne-de option 'balance'", "true or false"});
+}
+
 TEST(ArachneRegistry, BothMutatorsAndTheGroup) {
   auto& r = mutagen::MutatorRegistry::global();
   EXPECT_TRUE(r.contains("arachne-noise"));
@@ -170,6 +184,42 @@ TEST(ArachneDe, MispredictsTheClusterNotTheRest) {
   // Same seed, same mutant; another seed, another mutant.
   EXPECT_EQ(de.mutate(model, in).fingerprint(), mutant.fingerprint());
   EXPECT_NE(de.mutate(model, inputs(4)).fingerprint(), mutant.fingerprint());
+}
+
+// balance weighs I_neg and I_pos as if each had their mean size: with a cluster as large as the
+// rest of its class it changes nothing.
+TEST(ArachneDe, BalanceLeavesEvenClustersAlone) {
+  const Model& model = trained_mlp();
+  const auto options = ArachneOptions().layer("0").count(20).generations(8);
+  const ArachneDeMutator plain(options), balanced(ArachneOptions(options).balance(true));
+  MutationInputs in = inputs(3);
+  ASSERT_EQ(in.neg.size(), in.pos.size());
+  EXPECT_EQ(balanced.mutate(model, in).fingerprint(), plain.mutate(model, in).fingerprint());
+}
+
+// A cluster of 6 against an I_pos of 60 (mean size 33) and 120 other-class inputs.
+TEST(ArachneDe, BalanceWeighsTheClusterAndTheRestOfItsClassAlike) {
+  MutationInputs small = inputs(3);
+  small.neg = small.neg.subset(std::vector<int64_t>{0, 1, 2, 3, 4, 5});
+  ASSERT_EQ(small.pos.size(), 60);
+  ASSERT_EQ(small.other.size(), 120);
+  const auto plain = mutagen::internal::input_weights(small, ArachneOptions().keep_weight(2));
+  EXPECT_EQ(plain.neg, 1.0);
+  EXPECT_TRUE(plain.keep.equal(torch::full({180}, 2.0, torch::kFloat64)));
+  const auto balanced =
+      mutagen::internal::input_weights(small, ArachneOptions().keep_weight(2).balance(true));
+  EXPECT_DOUBLE_EQ(balanced.neg, 33.0 / 6);
+  ASSERT_EQ(balanced.keep.size(0), 180);
+  EXPECT_DOUBLE_EQ(balanced.keep[0].item<double>(), 2 * 33.0 / 60);
+  EXPECT_DOUBLE_EQ(balanced.keep[59].item<double>(), 2 * 33.0 / 60);
+  EXPECT_DOUBLE_EQ(balanced.keep[60].item<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(balanced.keep[179].item<double>(), 2.0);
+  // The cluster then weighs as much as the rest of its class (times keep_weight for the latter).
+  EXPECT_DOUBLE_EQ(balanced.neg * 6, 33.0);
+  EXPECT_DOUBLE_EQ(balanced.keep.slice(0, 0, 60).sum().item<double>(), 2 * 33.0);
+  // Without an I_pos there is nothing to balance against.
+  small.pos = Dataset{};
+  EXPECT_EQ(mutagen::internal::input_weights(small, ArachneOptions().balance(true)).neg, 1.0);
 }
 
 TEST(ArachneNoise, BisectsSigmaToTheTargetMisprediction) {

@@ -20,6 +20,7 @@ nlohmann::json ArachneOptions::to_json() const {
   // Written only when set, so that the options (and the cache keys made from them) of mutants
   // from before the option existed stay the same.
   if (keep_weight() != 1.0) j["keep_weight"] = keep_weight();
+  if (balance()) j["balance"] = true;
   return j;
 }
 
@@ -27,7 +28,7 @@ ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::str
   const internal::OptionsReader r(
       mutator, j,
       {"layer", "count", "sigma", "target_misprediction", "population", "generations", "patience",
-       "crossover", "f_min", "f_max", "clip", "keep_weight", "seed"});
+       "crossover", "f_min", "f_max", "clip", "keep_weight", "balance", "seed"});
   ArachneOptions o;
   if (r.has("layer")) {
     // An index is accepted as a number or as a string ("3"); names and "auto" as strings.
@@ -54,6 +55,7 @@ ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::str
     r.bad("f_min", "a number <= f_max (" + std::to_string(o.f_max()) + ")");
   if (r.has("clip")) o.clip(r.boolean("clip"));
   if (r.has("keep_weight")) o.keep_weight(r.number_in("keep_weight", 0, 1e3, /*lo_open=*/true));
+  if (r.has("balance")) o.balance(r.boolean("balance"));
   if (r.has("seed")) o.seed(static_cast<uint64_t>(r.integer("seed", 0)));
   return o;
 }

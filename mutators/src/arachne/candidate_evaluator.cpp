@@ -38,7 +38,7 @@ torch::Tensor label_margin(const torch::Tensor& logits, const torch::Tensor& lab
 
 CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
                                        std::vector<int64_t> selected, const Dataset& neg,
-                                       const Dataset& keep, double keep_weight)
+                                       const Dataset& keep, const InputWeights& weights)
     : model_(model),
       layer_(layer),
       end_(model.logits_end()),
@@ -49,7 +49,10 @@ CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
   // Everything the scoring passes touch lives on the model's device; scores return to the CPU.
   const torch::Device device = model.device();
   neg_count_ = neg.size();
-  keep_weight_ = keep_weight;
+  if (weights.keep.defined() && weights.keep.numel() != keep.size())
+    throw Error("arachne: " + std::to_string(weights.keep.numel()) +
+                " weights for the inputs to keep, expected one per input (" +
+                std::to_string(keep.size()) + ")");
   const torch::Tensor flat = torch::tensor(selected_, torch::kLong).to(device);
   original_ = kernel_.weight.reshape(-1).index_select(0, flat).to(torch::kFloat32);
   const torch::Tensor sample = kernel_.apply(layer_input(model, layer, neg.images.slice(0, 0, 1)));
@@ -63,22 +66,27 @@ CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
   }
 
   // A cluster member scores its loss while correct (at most ln C: its label has the largest
-  // probability) and 1 once mispredicted; an input to keep at most keep_weight.
+  // probability) and 1 once mispredicted; an input to keep at most 1; each times its weight.
   const int64_t classes = model.forward_layers(sample, layer + 1, end_).size(1);
   const double neg_best = std::max(1.0, std::log(static_cast<double>(classes))) + 1e-3;
-  Stage first = prepare_stage(neg.images, neg.labels, torch::ones({neg.size()}, torch::kBool));
-  first.best = neg_best * static_cast<double>(neg.size());
+  Stage first = prepare_stage(neg.images, neg.labels, torch::ones({neg.size()}, torch::kBool),
+                              torch::full({neg.size()}, weights.neg, torch::kFloat64));
+  first.best = neg_best * weights.neg * static_cast<double>(neg.size());
   stages_.push_back(std::move(first));
   if (keep.size() == 0) return;
+  const torch::Tensor keep_weights =
+      weights.keep.defined() ? weights.keep.to(torch::kCPU, torch::kFloat64).reshape({-1})
+                             : torch::ones({keep.size()}, torch::kFloat64);
   const torch::Tensor keep_labels = keep.labels.to(device, torch::kLong);
   const torch::Tensor order =
       label_margin(layer_input(model, end_, keep.images), keep_labels).argsort().to(torch::kCPU);
   for (int64_t b = 0; b < keep.size(); b += kKeepStage) {
     const torch::Tensor part = order.slice(0, b, std::min(keep.size(), b + kKeepStage));
+    const torch::Tensor part_weights = keep_weights.index_select(0, part);
     Stage s = prepare_stage(keep.images.index_select(0, part.to(keep.images.device())),
                             keep.labels.index_select(0, part.to(keep.labels.device())),
-                            torch::zeros({part.size(0)}, torch::kBool));
-    s.best = keep_weight_ * static_cast<double>(part.size(0));
+                            torch::zeros({part.size(0)}, torch::kBool), part_weights);
+    s.best = part_weights.sum().item<double>();
     stages_.push_back(std::move(s));
   }
 }
@@ -141,12 +149,14 @@ void CandidateEvaluator::prepare_conv(const torch::Tensor& flat, const torch::Te
 
 CandidateEvaluator::Stage CandidateEvaluator::prepare_stage(const torch::Tensor& images,
                                                             const torch::Tensor& labels,
-                                                            const torch::Tensor& is_neg) const {
+                                                            const torch::Tensor& is_neg,
+                                                            const torch::Tensor& weight) const {
   const torch::Device device = model_.device();
   Stage s;
   s.size = images.size(0);
   s.labels = labels.to(device, torch::kLong);
   s.is_neg = is_neg.to(device);
+  s.weight = weight.to(device, torch::kFloat64).view({1, -1});
   const torch::Tensor input = layer_input(model_, layer_, images);
   s.output = kernel_.apply(input);
   s.chunk = std::max<int64_t>(1, kOutputBudget / std::max<int64_t>(1, s.size * carried_));
@@ -291,8 +301,8 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values,
       // to keep scores 1 while correct, else 1 / (1 + loss).
       const torch::Tensor neg_score = torch::where(correct, loss, torch::ones_like(loss));
       const torch::Tensor keep_score =
-          keep_weight_ * torch::where(correct, torch::ones_like(loss), 1.0 / (1.0 + loss));
-      fitness.push_back(torch::where(neg, neg_score, keep_score).sum(1));
+          torch::where(correct, torch::ones_like(loss), 1.0 / (1.0 + loss));
+      fitness.push_back((torch::where(neg, neg_score, keep_score) * s.weight).sum(1));
       mispredicted.push_back((~correct & neg).sum(1).to(torch::kFloat64));
     }
     const torch::Tensor f = torch::cat(fitness).to(torch::kCPU).contiguous();

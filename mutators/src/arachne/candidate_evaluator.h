@@ -31,13 +31,18 @@ struct CandidateScores {
   torch::Tensor neg_mispredicted;
 };
 
+// How much each input counts in the fitness; SPEC's is 1 for every input.
+struct InputWeights {
+  double neg = 1.0;    // each cluster member
+  torch::Tensor keep;  // float64 [|keep|], one per input to keep; undefined: 1 for each
+};
+
 class CandidateEvaluator {
  public:
   // `neg` must be non-empty; `keep` holds the inputs whose prediction must stay (I_pos and the
   // other classes' correctly classified inputs).
-  // `keep_weight` scales the keep inputs' term of the fitness (ArachneOptions::keep_weight).
   CandidateEvaluator(const Model& model, int64_t layer, std::vector<int64_t> selected,
-                     const Dataset& neg, const Dataset& keep, double keep_weight = 1.0);
+                     const Dataset& neg, const Dataset& keep, const InputWeights& weights = {});
 
   // values: [P, m] candidate values of the m localised weights. bar (optional, [P]): candidate c
   // matters only if its fitness is at least bar[c]; one that provably is not is dropped early.
@@ -54,6 +59,7 @@ class CandidateEvaluator {
     int64_t size = 0;
     torch::Tensor labels;  // [n]
     torch::Tensor is_neg;  // bool [n]
+    torch::Tensor weight;  // float64 [n]: how much each input counts
     double best = 0;       // the largest score its inputs can add
     torch::Tensor input;   // activations entering the layer, [n, ...]
     torch::Tensor output;  // the original layer output, [n, ...]
@@ -71,7 +77,7 @@ class CandidateEvaluator {
   };
 
   Stage prepare_stage(const torch::Tensor& images, const torch::Tensor& labels,
-                      const torch::Tensor& is_neg) const;
+                      const torch::Tensor& is_neg, const torch::Tensor& weight) const;
   void prepare_conv(const torch::Tensor& flat, const torch::Tensor& sample_output);
   torch::Tensor logits_chunk(const Stage& s, const torch::Tensor& deltas) const;  // [p, n, C]
   // Conv2d: the change of the affected channels' outputs, [p, n, O_aff, H, W].
@@ -84,7 +90,6 @@ class CandidateEvaluator {
   std::vector<int64_t> selected_;
   std::vector<Stage> stages_;
   int64_t neg_count_ = 0;
-  double keep_weight_ = 1.0;
   torch::Tensor original_;  // [m]
   // Linear: input columns and output rows of the localised weights.
   torch::Tensor rows_, cols_;
@@ -109,6 +114,11 @@ class CandidateEvaluator {
   mutable int64_t evaluations_ = 0;
   mutable int64_t input_evaluations_ = 0;
 };
+
+// The weights arachne-de scores I_neg and the inputs to keep (I_pos, then the other classes) with:
+// SPEC's 1 each, keep_weight for the inputs to keep; with `balance`, I_neg and I_pos also count as
+// if each had their mean size.
+InputWeights input_weights(const MutationInputs& in, const ArachneOptions& options);
 
 // A deep copy of `original` whose layer `layer` has `values` at the flat positions `selected`.
 Model with_values(const Model& original, int64_t layer, const std::vector<int64_t>& selected,

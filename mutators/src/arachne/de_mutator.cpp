@@ -12,6 +12,26 @@
 #include "mutagen/random.h"
 
 namespace mutagen {
+namespace internal {
+
+// SPEC: every input counts 1, the inputs to keep keep_weight. Balanced: the cluster and the rest
+// of its class each count as if they had their mean size.
+InputWeights input_weights(const MutationInputs& in, const ArachneOptions& o) {
+  double neg = 1.0, pos = o.keep_weight();
+  if (o.balance() && in.neg.size() > 0 && in.pos.size() > 0) {
+    const double mean = static_cast<double>(in.neg.size() + in.pos.size()) / 2;
+    neg *= mean / static_cast<double>(in.neg.size());
+    pos *= mean / static_cast<double>(in.pos.size());
+  }
+  InputWeights weights;
+  weights.neg = neg;
+  weights.keep = torch::cat({torch::full({in.pos.size()}, pos, torch::kFloat64),
+                             torch::full({in.other.size()}, o.keep_weight(), torch::kFloat64)});
+  return weights;
+}
+
+}  // namespace internal
+
 namespace {
 
 Dataset concatenated(const Dataset& a, const Dataset& b) {
@@ -43,7 +63,8 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
   const int64_t layer = internal::prepare_target(kName, original, in, o);
   const Localisation loc = localise(original, layer, in.neg, in.pos, o.count());
   const internal::CandidateEvaluator evaluator(original, layer, loc.selected, in.neg,
-                                               concatenated(in.pos, in.other), o.keep_weight());
+                                               concatenated(in.pos, in.other),
+                                               internal::input_weights(in, o));
   const torch::Tensor weight = original.layer_weight(layer).detach().to(torch::kFloat64);
   const double mean = weight.mean().item<double>();
   const double spread = weight.numel() > 1 ? weight.std().item<double>() : 0.0;
@@ -85,7 +106,8 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
     const double now = fitness.max().item<double>();
     stale = now > best ? 0 : stale + 1;
     best = std::max(best, now);
-    spdlog::debug("{}: generation {} best fitness {}", kName, gen, best);
+    spdlog::debug("{}: generation {} best fitness {}, {} of {} trials replaced their member", kName,
+                  gen, best, better.sum().item<int64_t>(), p);
   }
   const int64_t winner = fitness.argmax().item<int64_t>();
   spdlog::debug("{}: {} weights of {}, {} fitness evaluations, {} input evaluations", kName, m,

@@ -78,6 +78,10 @@ struct ArachneOptions {
   // Weight of the inputs to keep (I_pos and the other classes' sample) in the fitness; SPEC's is 1.
   // Higher trades misprediction of I_neg for fewer side effects on the rest.
   TORCH_ARG(double, keep_weight) = 1.0;
+  // Weigh I_neg and I_pos as if each had their mean size, so that a small cluster is not
+  // outweighed by the rest of its class, nor a small rest of the class by a large cluster
+  // (keep_weight still scales I_pos and the other classes). SPEC's fitness sums every input alike.
+  TORCH_ARG(bool, balance) = false;
   // Mixed into the engine's seed, so that several mutants of one configuration differ.
   TORCH_ARG(uint64_t, seed) = 0;
 
