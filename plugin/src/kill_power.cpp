@@ -1,5 +1,6 @@
-// The kill rule's power (the rule as decided, not the signed-rank test alone), Fisher's one-sided test
-// and its power, the monotone per-input criterion, and the smallest subject that can kill at all.
+// The kill rule's power (the rule as decided, not the signed-rank test alone), Fisher's one-sided
+// test and its power, the monotone per-input criterion, and the smallest subject that can kill at
+// all.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -7,6 +8,7 @@
 #include <string>
 #include <tuple>
 
+#include "log_choose.h"
 #include "mutagen/error.h"
 #include "mutagen/random.h"
 #include "mutagen/stats.h"
@@ -16,10 +18,7 @@ namespace {
 
 constexpr int kRuleDraws = 2000;
 
-double log_choose(int64_t n, int64_t k) {
-  return std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(k) + 1) -
-         std::lgamma(static_cast<double>(n - k) + 1);
-}
+using internal::log_choose;
 
 double log_binomial_pmf(int64_t n, int64_t k, double p) {
   if (p <= 0) return k == 0 ? 0.0 : -INFINITY;
@@ -41,7 +40,8 @@ double fisher_exact(int64_t a, int64_t b, int64_t c, int64_t d, Alternative alte
                 "], [" + std::to_string(c) + ", " + std::to_string(d) +
                 "]] has a negative count; expected counts >= 0");
   if (a + b == 0 || c + d == 0 || a + c == 0 || b + d == 0) return 1.0;
-  // X = the top-left count given the margins is hypergeometric; greater: P(X >= a), less: P(X <= a).
+  // X = the top-left count given the margins is hypergeometric.
+  // greater: P(X >= a), less: P(X <= a).
   const int64_t n1 = a + b, n2 = c + d, n = a + c;
   const double log_denominator = log_choose(n1 + n2, n);
   const int64_t lo = std::max<int64_t>(0, n - n2), hi = std::min(n, n1);
@@ -63,8 +63,15 @@ double kill_rule_power(int64_t n, double effect, double correlation, const KillO
   const double rho = std::isfinite(correlation) ? std::clamp(correlation, -0.95, 0.95) : 0.0;
   const WilcoxonOptions& w = options.wilcoxon();
   using Key = std::tuple<int64_t, double, double, double, double, int, int, int, bool, uint64_t>;
-  const Key key{n,       effect, rho, options.alpha(), options.effect_size(), static_cast<int>(w.mode()),
-                static_cast<int>(w.alternative()), static_cast<int>(w.zero_method()), w.correction(),
+  const Key key{n,
+                effect,
+                rho,
+                options.alpha(),
+                options.effect_size(),
+                static_cast<int>(w.mode()),
+                static_cast<int>(w.alternative()),
+                static_cast<int>(w.zero_method()),
+                w.correction(),
                 seed};
   static std::mutex mutex;
   static std::map<Key, double> cache;
@@ -126,9 +133,9 @@ PerInputKill per_input_kill(const std::vector<int64_t>& original_correct,
   for (size_t j = 0; j < original_correct.size(); ++j) {
     const int64_t a = original_correct[j], c = mutant_correct[j];
     if (a < 0 || a > n_original || c < 0 || c > n_mutant)
-      throw Error("per_input_kill: input " + std::to_string(j) + " has counts " + std::to_string(a) +
-                  "/" + std::to_string(c) + " outside [0, " + std::to_string(n_original) + "] / [0, " +
-                  std::to_string(n_mutant) + "]");
+      throw Error("per_input_kill: input " + std::to_string(j) + " has counts " +
+                  std::to_string(a) + "/" + std::to_string(c) + " outside [0, " +
+                  std::to_string(n_original) + "] / [0, " + std::to_string(n_mutant) + "]");
     double& p = table[static_cast<size_t>(a * (n_mutant + 1) + c)];
     if (p < 0) p = fisher_exact(a, n_original - a, c, n_mutant - c, alternative);
     const bool worse = c * n_original < a * n_mutant;
@@ -144,7 +151,8 @@ int64_t min_instances_to_kill(double alpha, Alternative alternative) {
     throw Error("min_instances_to_kill: alpha must be in (0, 1), got " + std::to_string(alpha));
   // All n differences of one sign: the exact one-sided p is 2^-n, two-sided 2^(1-n).
   for (int64_t n = 1; n < 64; ++n) {
-    const double p = std::ldexp(1.0, static_cast<int>(alternative == Alternative::kTwoSided ? 1 - n : -n));
+    const double p =
+        std::ldexp(1.0, static_cast<int>(alternative == Alternative::kTwoSided ? 1 - n : -n));
     if (p < alpha) return n;
   }
   return 64;

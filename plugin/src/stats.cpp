@@ -7,10 +7,13 @@
 #include <limits>
 #include <string>
 
+#include "log_choose.h"
 #include "mutagen/error.h"
 
 namespace mutagen {
 namespace {
+
+using internal::log_choose;
 
 void check_sample(const std::vector<double>& v, const char* name) {
   if (v.empty()) throw Error(std::string("cohens_d: sample ") + name + " is empty");
@@ -30,12 +33,6 @@ std::pair<double, double> mean_ss(const std::vector<double>& v) {
   double ss = 0;
   for (double x : v) ss += (x - mean) * (x - mean);
   return {mean, ss};
-}
-
-// log C(n, k)
-double log_choose(int64_t n, int64_t k) {
-  return std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(k) + 1) -
-         std::lgamma(static_cast<double>(n - k) + 1);
 }
 
 // Pearson correlation; 0 when either sample is constant.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "elapsed.h"
 #include "model_internal.h"
 #include "mutagen/error.h"
 #include "mutagen/hash.h"
@@ -89,10 +90,6 @@ void check_options(const TrainOptions& o) {
   if (!(o.learning_rate() > 0))
     throw Error("training option 'learning_rate' must be positive, got " +
                 std::to_string(o.learning_rate()));
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -199,7 +196,7 @@ std::vector<Model> train_instances(const std::string& architecture, const Datase
           if (cached.architecture() == architecture) {
             cached.to(o.device());
             spdlog::info("instance {}/{} of '{}' (seed {}): reusing {} ({:.2f} s)", i + 1, count,
-                         architecture, o.seed(), file, seconds_since(start));
+                         architecture, o.seed(), file, internal::seconds_since(start));
             models.push_back(std::move(cached));
             continue;
           }
@@ -215,7 +212,7 @@ std::vector<Model> train_instances(const std::string& architecture, const Datase
     Model model = train_model(architecture, data, o);
     if (!file.empty()) model.save(file);
     spdlog::info("instance {}/{} of '{}' (seed {}): trained in {:.2f} s{}", i + 1, count,
-                 architecture, o.seed(), seconds_since(start),
+                 architecture, o.seed(), internal::seconds_since(start),
                  file.empty() ? "" : ", saved to " + file);
     models.push_back(std::move(model));
   }

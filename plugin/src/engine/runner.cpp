@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <set>
 
+#include "elapsed.h"
 #include "evaluation.h"
 #include "mutagen/error.h"
 #include "mutagen/hash.h"
@@ -83,10 +84,6 @@ std::string run_fingerprint(const Subject& subject, const std::vector<std::strin
   h.f64(flags().timeout >= 0 ? flags().timeout : subject.test_timeout());
   h.f64(subject.timeout_factor()).f64(subject.timeout_floor());
   return h.hex();
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 // The report's header: everything but mutants, scores and errors.
