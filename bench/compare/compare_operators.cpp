@@ -87,6 +87,9 @@ MUTAGEN_SUBJECT(CompareOperators) {
       .mutator("arachne-de", {{"layer", "auto"}, {"count", 80}, {"keep_weight", 4.0}, {"seed", 0}})
       // balance: the cluster weighs as much as the rest of its class (Fashion-MNIST's HDBSCAN
       // clusters are uneven: 26 against 601, 502 against 125).
+      .mutator(
+          "arachne-de",
+          {{"layer", "auto"}, {"count", 120}, {"keep_weight", 4.5}, {"balance", true}, {"seed", 0}})
       .mutator("arachne-de", {{"layer", "auto"},
                               {"count", 120},
                               {"keep_weight", 5.0},
