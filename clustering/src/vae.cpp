@@ -26,6 +26,12 @@ constexpr int64_t kFormat = 1;
 const char* const kFormatKey = "mutagen_vae_format";
 const char* const kLossKey = "mutagen_vae_epoch_loss";
 
+}  // namespace
+
+// Named, not anonymous: VaeEncoder::Impl holds one, and in a unity build this file is not the main
+// file, so GCC warns about a member whose type has internal linkage (-Wsubobject-linkage).
+namespace vae_model {
+
 // Thesis Table 5.1.
 struct ConvVaeImpl : torch::nn::Module {
   explicit ConvVaeImpl(int64_t latent)
@@ -68,6 +74,12 @@ struct ConvVaeImpl : torch::nn::Module {
   torch::nn::ConvTranspose2d conv3, conv4, conv5;
 };
 TORCH_MODULE(ConvVae);
+
+}  // namespace vae_model
+
+namespace {
+
+using vae_model::ConvVae;
 
 std::string shape_of(const torch::Tensor& t) {
   std::ostringstream s;
@@ -274,7 +286,7 @@ Eigen::MatrixXd encode_means(ConvVae& model, const torch::Tensor& x) {
 }  // namespace
 
 struct VaeEncoder::Impl {
-  ConvVae model{nullptr};
+  vae_model::ConvVae model{nullptr};
   int64_t latent = 0;
 };
 

@@ -52,8 +52,6 @@ class ClusterCli : public ::testing::Test {
   std::vector<int64_t> group_;
 };
 
-}  // namespace
-
 TEST_F(ClusterCli, PipelineWritesTheClusterFile) {
   const CliRun r = cli(
       dir_, io_ + " --classes 0,2 --pipeline kmeans:2 --seed 4 --out '" + dir_ + "/clusters.json'");
@@ -136,3 +134,5 @@ TEST_F(ClusterCli, VaePipelineTrainsOnceAndReusesTheCache) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--vae-epochs"), std::string::npos) << r.err;
 }
+
+}  // namespace

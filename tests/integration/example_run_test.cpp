@@ -109,8 +109,9 @@ TEST_F(ExampleRun, FirstRunMakesMutantsAndWritesAReport) {
       EXPECT_EQ(v["original"].size(), 5u);
       EXPECT_EQ(v["mutant"].size(), 5u);
       const bool killed = v["killed"];
-      if (!v["p_value"].is_null() && !v["cohens_d"].is_null())
+      if (!v["p_value"].is_null() && !v["cohens_d"].is_null()) {
         EXPECT_EQ(killed, v["p_value"].get<double>() < 0.05 && v["cohens_d"].get<double>() >= 0.5);
+      }
     }
     if (m["operator"] == "tmr") {
       EXPECT_EQ(m["options"]["schedule"], "mixed");
@@ -145,8 +146,9 @@ TEST_F(ExampleRun, KnownKillableMutantsAreKilledAndTheStrongSetScoresHigher) {
     if (m["operator"] == "tmr" && killed_on(m, "test")) ++tmr_killed_on_test;
     // The weak set has no sevens: the class-7 test measures nothing there and cannot kill.
     for (const auto& v : m["verdicts"])
-      if (v["test_set"] == "weak" && v["metric"] == "accuracy_class_7")
+      if (v["test_set"] == "weak" && v["metric"] == "accuracy_class_7") {
         EXPECT_FALSE(v["killed"].get<bool>());
+      }
   }
   EXPECT_GE(tmr_killed_on_test, 1);
   double strong = -1, weak = -1;

@@ -83,8 +83,6 @@ class TorchScript : public ::testing::Test {
   static inline nlohmann::json expected_;
 };
 
-}  // namespace
-
 TEST_F(TorchScript, LoadsAndReproducesPythonLogits) {
   for (const std::string file : {"seq.pt", "traced.pt"}) {
     Model m = Model::load_torchscript(dir_ + "/" + file);
@@ -182,3 +180,5 @@ TEST_F(TorchScript, ScriptedMaxPoolIsRecognisedForFastPooling) {
   const torch::jit::Module traced = torch::jit::load(dir_ + "/traced.pt");
   EXPECT_FALSE(mutagen::internal::plain_max_pool(traced.attr("2").toModule()));
 }
+
+}  // namespace

@@ -198,7 +198,9 @@ TEST(PerInputCriterion, KnownAnswerAndMonotoneInTheTestSet) {
     }
     const PerInputKill super = per_input_kill(o2, m2, 5, 5, 0.05);
     EXPECT_GE(super.killing_inputs, sub.killing_inputs);
-    if (sub.killed) EXPECT_TRUE(super.killed);
+    if (sub.killed) {
+      EXPECT_TRUE(super.killed);
+    }
   }
 }
 
