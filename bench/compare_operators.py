@@ -27,7 +27,9 @@ def label(m):
     if m["operator"] == "arachne-de" and o.get("count", 0):
         keep = o.get("keep_weight", 1) or 1
         return (f"arachne-de count {o['count']}" + (f" keep_weight {keep:g}" if keep != 1 else "")
-                + (" balanced" if o.get("balance") else ""))
+                + (" balanced" if o.get("balance") else "")
+                + (f" {o['generations']} generations" if o.get("generations", 25) != 25 else "")
+                + (f" keep_margin {o['keep_margin']:g}" if o.get("keep_margin") else ""))
     return m["operator"]
 
 

@@ -89,11 +89,28 @@ MUTAGEN_SUBJECT(CompareOperators) {
       // clusters are uneven: 26 against 601, 502 against 125).
       .mutator(
           "arachne-de",
-          {{"layer", "auto"}, {"count", 120}, {"keep_weight", 4.5}, {"balance", true}, {"seed", 0}})
+          {{"layer", "auto"}, {"count", 120}, {"keep_weight", 5.0}, {"balance", true}, {"seed", 0}})
       .mutator("arachne-de", {{"layer", "auto"},
                               {"count", 120},
-                              {"keep_weight", 5.0},
+                              {"keep_weight", 8.0},
                               {"balance", true},
+                              {"generations", 50},
+                              {"seed", 0}})
+      // keep_margin: the inputs to keep hold their logit margin (up to 1 or 2), not only their
+      // label.
+      .mutator("arachne-de", {{"layer", "auto"},
+                              {"count", 120},
+                              {"keep_weight", 4.0},
+                              {"balance", true},
+                              {"generations", 50},
+                              {"keep_margin", 1.0},
+                              {"seed", 0}})
+      .mutator("arachne-de", {{"layer", "auto"},
+                              {"count", 120},
+                              {"keep_weight", 4.0},
+                              {"balance", true},
+                              {"generations", 50},
+                              {"keep_margin", 2.0},
                               {"seed", 0}});
   // Random baselines: three seeded mutants of each DeepMutation++ operator per original.
   for (const char* op : {"gf", "ws", "neb", "nai", "ns", "ld", "lam", "afrm"})

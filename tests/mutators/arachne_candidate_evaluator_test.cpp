@@ -21,11 +21,22 @@ Dataset random_images(int64_t n, uint64_t seed) {
   return d;
 }
 
-// SPEC eq. 4.11-4.13 from a plain forward pass of a model holding the candidate.
+// An input's logit margin: its label's logit minus the largest other.
+torch::Tensor margins(const Model& m, const Dataset& d) {
+  const torch::Tensor logits = m.logits(d.images).to(torch::kFloat64);
+  const torch::Tensor own = logits.gather(1, d.labels.view({-1, 1})).squeeze(1);
+  return own - std::get<0>(logits.scatter(1, d.labels.view({-1, 1}), -1e30).max(1));
+}
+
+// SPEC eq. 4.11-4.13 from a plain forward pass of a model holding the candidate. With keep_margin
+// an input to keep counts as kept only while its margin is at least min(keep_margin, the
+// original's margin) less a rounding tolerance (`hold`).
 double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep,
                          double* neg_mispredicted,
-                         const mutagen::internal::InputWeights& weights = {}) {
+                         const mutagen::internal::InputWeights& weights = {},
+                         const torch::Tensor& hold = {}) {
   double fitness = 0;
+  const torch::Tensor keep_margins = margins(m, keep);
   for (const bool is_neg : {true, false}) {
     const Dataset& d = is_neg ? neg : keep;
     const torch::Tensor logits = m.logits(d.images).to(torch::kFloat64);
@@ -34,7 +45,9 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
     const torch::Tensor correct = logits.argmax(1).eq(d.labels);
     for (int64_t i = 0; i < d.size(); ++i) {
       const double l = loss[i].item<double>();
-      const bool ok = correct[i].item<bool>();
+      const bool ok =
+          correct[i].item<bool>() &&
+          (is_neg || !hold.defined() || keep_margins[i].item<double>() >= hold[i].item<double>());
       const double w = is_neg                   ? weights.neg
                        : weights.keep.defined() ? weights.keep[i].item<double>()
                                                 : 1.0;
@@ -45,15 +58,25 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
   return fitness;
 }
 
-void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_small",
-                        const mutagen::internal::InputWeights& weights = {}) {
+// Returns the candidates' fitness. With keep_margin the inputs to keep are labelled as the model
+// predicts them, so that each has a margin to hold.
+torch::Tensor expect_same_scores(int64_t layer, const std::string& architecture = "mnist_small",
+                                 const mutagen::internal::InputWeights& weights = {},
+                                 double keep_margin = -1) {
   const Model model = Model::create(architecture, 2);
-  const Dataset neg = random_images(7, 1), keep = random_images(9, 2);
+  const Dataset neg = random_images(7, 1);
+  Dataset keep = random_images(9, 2);
+  if (keep_margin >= 0) keep.labels = model.logits(keep.images).argmax(1);
   const int64_t numel = model.layer_weight(layer).numel();
   std::vector<int64_t> selected;
   for (int64_t i = 0; i < 12; ++i) selected.push_back((i * 7919 + 13) % numel);
   std::sort(selected.begin(), selected.end());
-  const mutagen::internal::CandidateEvaluator evaluator(model, layer, selected, neg, keep, weights);
+  const mutagen::internal::CandidateEvaluator evaluator(model, layer, selected, neg, keep, weights,
+                                                        std::max(0.0, keep_margin));
+  // The margin to hold: min(keep_margin, the original's), less 1e-3 for rounding, at least 0.
+  const torch::Tensor hold = keep_margin > 0
+                                 ? (margins(model, keep).clamp_max(keep_margin) - 1e-3).clamp_min(0)
+                                 : torch::Tensor();
   auto gen = at::detail::createCPUGenerator(3);
   const torch::Tensor values =
       evaluator.original_values().unsqueeze(0) + at::randn({4, 12}, gen) * 0.5;
@@ -61,11 +84,12 @@ void expect_same_scores(int64_t layer, const std::string& architecture = "mnist_
   for (int64_t c = 0; c < 4; ++c) {
     const Model mutant = mutagen::internal::with_values(model, layer, selected, values[c]);
     double mispredicted = 0;
-    const double fitness = reference_fitness(mutant, neg, keep, &mispredicted, weights);
+    const double fitness = reference_fitness(mutant, neg, keep, &mispredicted, weights, hold);
     EXPECT_NEAR(scores.fitness[c].item<double>(), fitness, 1e-3 * (1 + std::abs(fitness)))
         << "layer " << layer << " candidate " << c;
     EXPECT_DOUBLE_EQ(scores.neg_mispredicted[c].item<double>(), mispredicted);
   }
+  return scores.fitness;
 }
 
 // mnist_small's layer 2 is followed by ReLU, MaxPool2d, Flatten, Linear: only the affected channels
@@ -107,6 +131,36 @@ TEST(ArachneCandidateEvaluator, InputWeightsScaleEachInputsScore) {
   const torch::Tensor uneven = torch::arange(1, 10, torch::kFloat64) / 4;
   expect_same_scores(6, "mnist_small", {2.5, uneven});
   expect_same_scores(0, "thesis_cnn", {0.2, uneven});
+}
+
+// keep_margin: an input to keep that stays correct but loses its margin scores as if mispredicted.
+// The random candidates move the logits by about as much as the margins they are held to, so
+// some inputs fall below and the fitness is lower than plain SPEC's.
+TEST(ArachneCandidateEvaluator, KeepMarginCountsOnlyInputsThatHoldTheirMargin) {
+  const torch::Tensor plain = expect_same_scores(6, "mnist_small", {}, 0);
+  const torch::Tensor held = expect_same_scores(6, "mnist_small", {}, 0.05);
+  EXPECT_TRUE(held.le(plain + 1e-9).all().item<bool>()) << held << plain;
+  EXPECT_TRUE(held.lt(plain - 1e-3).any().item<bool>()) << held << plain;
+  expect_same_scores(2, "thesis_cnn", {1.0, torch::arange(1, 10, torch::kFloat64) / 4}, 0.05);
+}
+
+// The original's own values hold every margin, whatever keep_margin: the evaluator's path rounds
+// differently from a forward pass, and that must not count an input to keep as lost.
+TEST(ArachneCandidateEvaluator, OriginalValuesKeepEveryInputUnderKeepMargin) {
+  const Model model = Model::create("thesis_cnn", 5);
+  const Dataset neg = random_images(6, 8), keep = random_images(30, 9);
+  for (const int64_t layer : {0, 2, 7}) {
+    const int64_t numel = model.layer_weight(layer).numel();
+    std::vector<int64_t> selected;
+    for (int64_t i = 0; i < 8; ++i) selected.push_back((i * 104729 + 3) % numel);
+    std::sort(selected.begin(), selected.end());
+    const mutagen::internal::CandidateEvaluator plain(model, layer, selected, neg, keep),
+        held(model, layer, selected, neg, keep, {}, 1e3);
+    const torch::Tensor original = plain.original_values().unsqueeze(0);
+    EXPECT_DOUBLE_EQ(held.score(original).fitness.item<double>(),
+                     plain.score(original).fitness.item<double>())
+        << "layer " << layer;
+  }
 }
 
 TEST(ArachneCandidateEvaluator, KeepWeightsMustMatchTheInputsToKeep) {

@@ -138,6 +138,19 @@ TEST(ArachneOptions, BalanceIsWrittenOnlyWhenSet) {
       {"arachne-de option 'balance'", "true or false"});
 }
 
+TEST(ArachneOptions, KeepMarginIsWrittenOnlyWhenSet) {
+  EXPECT_FALSE(ArachneOptions().to_json().contains("keep_margin"));
+  const auto o = ArachneOptions::from_json({{"keep_margin", 2.5}});
+  EXPECT_EQ(o.keep_margin(), 2.5);
+  EXPECT_EQ(ArachneOptions::from_json(o.to_json()).keep_margin(), 2.5);
+  for (const nlohmann::json& bad : {nlohmann::json(-1), nlohmann::json("wide")})
+    expect_error(
+        [&] {
+          ArachneOptions::from_json({{"keep_margin", bad}}, "arachne-de");
+        },
+        {"arachne-de option 'keep_margin'"});
+}
+
 TEST(ArachneRegistry, BothMutatorsAndTheGroup) {
   auto& r = mutagen::MutatorRegistry::global();
   EXPECT_TRUE(r.contains("arachne-noise"));

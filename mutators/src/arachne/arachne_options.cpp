@@ -21,6 +21,7 @@ nlohmann::json ArachneOptions::to_json() const {
   // from before the option existed stay the same.
   if (keep_weight() != 1.0) j["keep_weight"] = keep_weight();
   if (balance()) j["balance"] = true;
+  if (keep_margin() > 0) j["keep_margin"] = keep_margin();
   return j;
 }
 
@@ -28,7 +29,7 @@ ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::str
   const internal::OptionsReader r(
       mutator, j,
       {"layer", "count", "sigma", "target_misprediction", "population", "generations", "patience",
-       "crossover", "f_min", "f_max", "clip", "keep_weight", "balance", "seed"});
+       "crossover", "f_min", "f_max", "clip", "keep_weight", "balance", "keep_margin", "seed"});
   ArachneOptions o;
   if (r.has("layer")) {
     // An index is accepted as a number or as a string ("3"); names and "auto" as strings.
@@ -56,6 +57,7 @@ ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::str
   if (r.has("clip")) o.clip(r.boolean("clip"));
   if (r.has("keep_weight")) o.keep_weight(r.number_in("keep_weight", 0, 1e3, /*lo_open=*/true));
   if (r.has("balance")) o.balance(r.boolean("balance"));
+  if (r.has("keep_margin")) o.keep_margin(r.number_in("keep_margin", 0, 1e3));
   if (r.has("seed")) o.seed(static_cast<uint64_t>(r.integer("seed", 0)));
   return o;
 }

@@ -34,11 +34,19 @@ torch::Tensor label_margin(const torch::Tensor& logits, const torch::Tensor& lab
   return own - std::get<0>(others.max(1));
 }
 
+// The same for candidates' logits [p, n, C] and labels [p, n, 1]: [p, n].
+torch::Tensor logit_margin(const torch::Tensor& logits, const torch::Tensor& labels) {
+  const torch::Tensor own = logits.gather(2, labels).squeeze(2);
+  const torch::Tensor others = logits.scatter(2, labels, -std::numeric_limits<float>::infinity());
+  return own - std::get<0>(others.max(2));
+}
+
 }  // namespace
 
 CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
                                        std::vector<int64_t> selected, const Dataset& neg,
-                                       const Dataset& keep, const InputWeights& weights)
+                                       const Dataset& keep, const InputWeights& weights,
+                                       double keep_margin)
     : model_(model),
       layer_(layer),
       end_(model.logits_end()),
@@ -78,8 +86,11 @@ CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
       weights.keep.defined() ? weights.keep.to(torch::kCPU, torch::kFloat64).reshape({-1})
                              : torch::ones({keep.size()}, torch::kFloat64);
   const torch::Tensor keep_labels = keep.labels.to(device, torch::kLong);
-  const torch::Tensor order =
-      label_margin(layer_input(model, end_, keep.images), keep_labels).argsort().to(torch::kCPU);
+  const torch::Tensor margin = label_margin(layer_input(model, end_, keep.images), keep_labels);
+  const torch::Tensor order = margin.argsort().to(torch::kCPU);
+  // The original itself must count every input as kept, despite float rounding on the
+  // evaluator's path: a tolerance of 1e-3 below the margin to hold.
+  const torch::Tensor hold = (margin.clamp_max(keep_margin) - 1e-3).clamp_min(0.0);
   for (int64_t b = 0; b < keep.size(); b += kKeepStage) {
     const torch::Tensor part = order.slice(0, b, std::min(keep.size(), b + kKeepStage));
     const torch::Tensor part_weights = keep_weights.index_select(0, part);
@@ -87,6 +98,7 @@ CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
                             keep.labels.index_select(0, part.to(keep.labels.device())),
                             torch::zeros({part.size(0)}, torch::kBool), part_weights);
     s.best = part_weights.sum().item<double>();
+    if (keep_margin > 0) s.hold = hold.index_select(0, part.to(hold.device())).view({1, -1});
     stages_.push_back(std::move(s));
   }
 }
@@ -298,10 +310,13 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values,
           -torch::log_softmax(logits, 2).gather(2, labels).squeeze(2).to(torch::kFloat64);
       const torch::Tensor correct = logits.argmax(2).eq(labels.squeeze(2));
       // SPEC eq. 4.11-4.13: a cluster member scores 1 once mispredicted, else its loss; an input
-      // to keep scores 1 while correct, else 1 / (1 + loss).
+      // to keep scores 1 while correct (keep_margin: while it holds its margin), else
+      // 1 / (1 + loss).
       const torch::Tensor neg_score = torch::where(correct, loss, torch::ones_like(loss));
+      const torch::Tensor kept =
+          s.hold.defined() ? correct & logit_margin(logits, labels).ge(s.hold) : correct;
       const torch::Tensor keep_score =
-          torch::where(correct, torch::ones_like(loss), 1.0 / (1.0 + loss));
+          torch::where(kept, torch::ones_like(loss), 1.0 / (1.0 + loss));
       fitness.push_back((torch::where(neg, neg_score, keep_score) * s.weight).sum(1));
       mispredicted.push_back((~correct & neg).sum(1).to(torch::kFloat64));
     }

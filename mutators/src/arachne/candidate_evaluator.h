@@ -42,7 +42,8 @@ class CandidateEvaluator {
   // `neg` must be non-empty; `keep` holds the inputs whose prediction must stay (I_pos and the
   // other classes' correctly classified inputs).
   CandidateEvaluator(const Model& model, int64_t layer, std::vector<int64_t> selected,
-                     const Dataset& neg, const Dataset& keep, const InputWeights& weights = {});
+                     const Dataset& neg, const Dataset& keep, const InputWeights& weights = {},
+                     double keep_margin = 0.0);
 
   // values: [P, m] candidate values of the m localised weights. bar (optional, [P]): candidate c
   // matters only if its fitness is at least bar[c]; one that provably is not is dropped early.
@@ -61,6 +62,8 @@ class CandidateEvaluator {
     torch::Tensor is_neg;  // bool [n]
     torch::Tensor weight;  // float64 [n]: how much each input counts
     double best = 0;       // the largest score its inputs can add
+    // keep_margin: per input the logit margin it must hold to count as kept (undefined: correct).
+    torch::Tensor hold;
     torch::Tensor input;   // activations entering the layer, [n, ...]
     torch::Tensor output;  // the original layer output, [n, ...]
     // Conv2d: per affected channel, the input values each of its weights multiplies at every

@@ -82,6 +82,11 @@ struct ArachneOptions {
   // outweighed by the rest of its class, nor a small rest of the class by a large cluster
   // (keep_weight still scales I_pos and the other classes). SPEC's fitness sums every input alike.
   TORCH_ARG(bool, balance) = false;
+  // An input to keep counts as kept only while its logit margin (its label's logit minus the
+  // largest other) stays at least min(keep_margin, the original's margin); below, it scores as if
+  // mispredicted. Holding the margin of the sampled inputs, not just their label, keeps the unseen
+  // inputs near the boundary too. SPEC's (0): kept while correct.
+  TORCH_ARG(double, keep_margin) = 0.0;
   // Mixed into the engine's seed, so that several mutants of one configuration differ.
   TORCH_ARG(uint64_t, seed) = 0;
 
