@@ -30,11 +30,12 @@ torch::Tensor margins(const Model& m, const Dataset& d) {
 
 // SPEC eq. 4.11-4.13 from a plain forward pass of a model holding the candidate. With keep_margin
 // an input to keep counts as kept only while its margin is at least min(keep_margin, the
-// original's margin) less a rounding tolerance (`hold`).
+// original's margin) less a rounding tolerance (`hold`). Bounded: a correct cluster member scores
+// loss / (1 + loss).
 double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep,
                          double* neg_mispredicted,
                          const mutagen::internal::InputWeights& weights = {},
-                         const torch::Tensor& hold = {}) {
+                         const torch::Tensor& hold = {}, bool bounded = false) {
   double fitness = 0;
   const torch::Tensor keep_margins = margins(m, keep);
   for (const bool is_neg : {true, false}) {
@@ -51,7 +52,8 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
       const double w = is_neg                   ? weights.neg
                        : weights.keep.defined() ? weights.keep[i].item<double>()
                                                 : 1.0;
-      fitness += w * (is_neg ? (ok ? l : 1.0) : (ok ? 1.0 : 1.0 / (1.0 + l)));
+      const double correct_neg = bounded ? l / (1.0 + l) : l;
+      fitness += w * (is_neg ? (ok ? correct_neg : 1.0) : (ok ? 1.0 : 1.0 / (1.0 + l)));
     }
     if (is_neg) *neg_mispredicted = 1.0 - correct.to(torch::kFloat64).mean().item<double>();
   }
@@ -62,7 +64,7 @@ double reference_fitness(const Model& m, const Dataset& neg, const Dataset& keep
 // predicts them, so that each has a margin to hold.
 torch::Tensor expect_same_scores(int64_t layer, const std::string& architecture = "mnist_small",
                                  const mutagen::internal::InputWeights& weights = {},
-                                 double keep_margin = -1) {
+                                 double keep_margin = -1, bool bounded_neg = false) {
   const Model model = Model::create(architecture, 2);
   const Dataset neg = random_images(7, 1);
   Dataset keep = random_images(9, 2);
@@ -72,7 +74,7 @@ torch::Tensor expect_same_scores(int64_t layer, const std::string& architecture 
   for (int64_t i = 0; i < 12; ++i) selected.push_back((i * 7919 + 13) % numel);
   std::sort(selected.begin(), selected.end());
   const mutagen::internal::CandidateEvaluator evaluator(model, layer, selected, neg, keep, weights,
-                                                        std::max(0.0, keep_margin));
+                                                        {std::max(0.0, keep_margin), bounded_neg});
   // The margin to hold: min(keep_margin, the original's), less 1e-3 for rounding, at least 0.
   const torch::Tensor hold = keep_margin > 0
                                  ? (margins(model, keep).clamp_max(keep_margin) - 1e-3).clamp_min(0)
@@ -84,7 +86,8 @@ torch::Tensor expect_same_scores(int64_t layer, const std::string& architecture 
   for (int64_t c = 0; c < 4; ++c) {
     const Model mutant = mutagen::internal::with_values(model, layer, selected, values[c]);
     double mispredicted = 0;
-    const double fitness = reference_fitness(mutant, neg, keep, &mispredicted, weights, hold);
+    const double fitness =
+        reference_fitness(mutant, neg, keep, &mispredicted, weights, hold, bounded_neg);
     EXPECT_NEAR(scores.fitness[c].item<double>(), fitness, 1e-3 * (1 + std::abs(fitness)))
         << "layer " << layer << " candidate " << c;
     EXPECT_DOUBLE_EQ(scores.neg_mispredicted[c].item<double>(), mispredicted);
@@ -144,6 +147,16 @@ TEST(ArachneCandidateEvaluator, KeepMarginCountsOnlyInputsThatHoldTheirMargin) {
   expect_same_scores(2, "thesis_cnn", {1.0, torch::arange(1, 10, torch::kFloat64) / 4}, 0.05);
 }
 
+// neg_score "bounded": a correct cluster member scores loss / (1 + loss), never more than its
+// loss, so the fitness is at most SPEC's and mispredicting a member (1) always scores more.
+TEST(ArachneCandidateEvaluator, BoundedNegScoreMatchesPlainForwardPerCandidate) {
+  const torch::Tensor spec = expect_same_scores(6, "mnist_small", {}, -1, false);
+  const torch::Tensor bounded = expect_same_scores(6, "mnist_small", {}, -1, true);
+  EXPECT_TRUE(bounded.lt(spec).all().item<bool>()) << bounded << spec;
+  expect_same_scores(0, "thesis_cnn", {0.5, torch::arange(1, 10, torch::kFloat64) / 4}, 0.05, true);
+  expect_same_scores(2, "thesis_cnn", {}, -1, true);
+}
+
 // The original's own values hold every margin, whatever keep_margin: the evaluator's path rounds
 // differently from a forward pass, and that must not count an input to keep as lost.
 TEST(ArachneCandidateEvaluator, OriginalValuesKeepEveryInputUnderKeepMargin) {
@@ -155,7 +168,7 @@ TEST(ArachneCandidateEvaluator, OriginalValuesKeepEveryInputUnderKeepMargin) {
     for (int64_t i = 0; i < 8; ++i) selected.push_back((i * 104729 + 3) % numel);
     std::sort(selected.begin(), selected.end());
     const mutagen::internal::CandidateEvaluator plain(model, layer, selected, neg, keep),
-        held(model, layer, selected, neg, keep, {}, 1e3);
+        held(model, layer, selected, neg, keep, {}, {1e3});
     const torch::Tensor original = plain.original_values().unsqueeze(0);
     EXPECT_DOUBLE_EQ(held.score(original).fitness.item<double>(),
                      plain.score(original).fitness.item<double>())

@@ -151,6 +151,20 @@ TEST(ArachneOptions, KeepMarginIsWrittenOnlyWhenSet) {
         {"arachne-de option 'keep_margin'"});
 }
 
+TEST(ArachneOptions, NegScoreIsLossOrBounded) {
+  EXPECT_EQ(ArachneOptions().neg_score(), "loss");
+  EXPECT_FALSE(ArachneOptions().to_json().contains("neg_score"));
+  const auto o = ArachneOptions::from_json({{"neg_score", "bounded"}});
+  EXPECT_EQ(o.neg_score(), "bounded");
+  EXPECT_EQ(ArachneOptions::from_json(o.to_json()).neg_score(), "bounded");
+  for (const nlohmann::json& bad : {nlohmann::json("capped"), nlohmann::json(1)})
+    expect_error(
+        [&] {
+          ArachneOptions::from_json({{"neg_score", bad}}, "arachne-de");
+        },
+        {"arachne-de option 'neg_score'", "\"loss\" (SPEC eq. 4.11) or \"bounded\""});
+}
+
 TEST(ArachneRegistry, BothMutatorsAndTheGroup) {
   auto& r = mutagen::MutatorRegistry::global();
   EXPECT_TRUE(r.contains("arachne-noise"));

@@ -22,14 +22,15 @@ nlohmann::json ArachneOptions::to_json() const {
   if (keep_weight() != 1.0) j["keep_weight"] = keep_weight();
   if (balance()) j["balance"] = true;
   if (keep_margin() > 0) j["keep_margin"] = keep_margin();
+  if (neg_score() != "loss") j["neg_score"] = neg_score();
   return j;
 }
 
 ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::string& mutator) {
-  const internal::OptionsReader r(
-      mutator, j,
-      {"layer", "count", "sigma", "target_misprediction", "population", "generations", "patience",
-       "crossover", "f_min", "f_max", "clip", "keep_weight", "balance", "keep_margin", "seed"});
+  const internal::OptionsReader r(mutator, j,
+                                  {"layer", "count", "sigma", "target_misprediction", "population",
+                                   "generations", "patience", "crossover", "f_min", "f_max", "clip",
+                                   "keep_weight", "balance", "keep_margin", "neg_score", "seed"});
   ArachneOptions o;
   if (r.has("layer")) {
     // An index is accepted as a number or as a string ("3"); names and "auto" as strings.
@@ -58,6 +59,12 @@ ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::str
   if (r.has("keep_weight")) o.keep_weight(r.number_in("keep_weight", 0, 1e3, /*lo_open=*/true));
   if (r.has("balance")) o.balance(r.boolean("balance"));
   if (r.has("keep_margin")) o.keep_margin(r.number_in("keep_margin", 0, 1e3));
+  if (r.has("neg_score")) {
+    const nlohmann::json& v = r.raw("neg_score");
+    if (!v.is_string() || (v != "loss" && v != "bounded"))
+      r.bad("neg_score", "\"loss\" (SPEC eq. 4.11) or \"bounded\"");
+    o.neg_score(v.get<std::string>());
+  }
   if (r.has("seed")) o.seed(static_cast<uint64_t>(r.integer("seed", 0)));
   return o;
 }

@@ -46,12 +46,14 @@ torch::Tensor logit_margin(const torch::Tensor& logits, const torch::Tensor& lab
 CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
                                        std::vector<int64_t> selected, const Dataset& neg,
                                        const Dataset& keep, const InputWeights& weights,
-                                       double keep_margin)
+                                       const ScoringRules& rules)
     : model_(model),
       layer_(layer),
       end_(model.logits_end()),
       kernel_(KernelLayer::of(model, layer)),
-      selected_(std::move(selected)) {
+      selected_(std::move(selected)),
+      bounded_neg_(rules.bounded_neg) {
+  const double keep_margin = rules.keep_margin;
   torch::NoGradGuard no_grad;
   model.train(false);
   // Everything the scoring passes touch lives on the model's device; scores return to the CPU.
@@ -74,9 +76,11 @@ CandidateEvaluator::CandidateEvaluator(const Model& model, int64_t layer,
   }
 
   // A cluster member scores its loss while correct (at most ln C: its label has the largest
-  // probability) and 1 once mispredicted; an input to keep at most 1; each times its weight.
+  // probability; bounded: below 1) and 1 once mispredicted; an input to keep at most 1; each
+  // times its weight.
   const int64_t classes = model.forward_layers(sample, layer + 1, end_).size(1);
-  const double neg_best = std::max(1.0, std::log(static_cast<double>(classes))) + 1e-3;
+  const double neg_best =
+      (bounded_neg_ ? 1.0 : std::max(1.0, std::log(static_cast<double>(classes)))) + 1e-3;
   Stage first = prepare_stage(neg.images, neg.labels, torch::ones({neg.size()}, torch::kBool),
                               torch::full({neg.size()}, weights.neg, torch::kFloat64));
   first.best = neg_best * weights.neg * static_cast<double>(neg.size());
@@ -309,10 +313,12 @@ CandidateScores CandidateEvaluator::score(const torch::Tensor& values,
       const torch::Tensor loss =
           -torch::log_softmax(logits, 2).gather(2, labels).squeeze(2).to(torch::kFloat64);
       const torch::Tensor correct = logits.argmax(2).eq(labels.squeeze(2));
-      // SPEC eq. 4.11-4.13: a cluster member scores 1 once mispredicted, else its loss; an input
+      // SPEC eq. 4.11-4.13: a cluster member scores 1 once mispredicted, else its loss (bounded:
+      // loss / (1 + loss)); an input
       // to keep scores 1 while correct (keep_margin: while it holds its margin), else
       // 1 / (1 + loss).
-      const torch::Tensor neg_score = torch::where(correct, loss, torch::ones_like(loss));
+      const torch::Tensor neg_score =
+          torch::where(correct, bounded_neg_ ? loss / (1.0 + loss) : loss, torch::ones_like(loss));
       const torch::Tensor kept =
           s.hold.defined() ? correct & logit_margin(logits, labels).ge(s.hold) : correct;
       const torch::Tensor keep_score =

@@ -37,13 +37,19 @@ struct InputWeights {
   torch::Tensor keep;  // float64 [|keep|], one per input to keep; undefined: 1 for each
 };
 
+// How the inputs score beyond SPEC's rules (ArachneOptions keep_margin and neg_score).
+struct ScoringRules {
+  double keep_margin = 0.0;  // an input to keep must hold its logit margin up to this
+  bool bounded_neg = false;  // a correct cluster member scores loss / (1 + loss), not its loss
+};
+
 class CandidateEvaluator {
  public:
   // `neg` must be non-empty; `keep` holds the inputs whose prediction must stay (I_pos and the
   // other classes' correctly classified inputs).
   CandidateEvaluator(const Model& model, int64_t layer, std::vector<int64_t> selected,
                      const Dataset& neg, const Dataset& keep, const InputWeights& weights = {},
-                     double keep_margin = 0.0);
+                     const ScoringRules& rules = {});
 
   // values: [P, m] candidate values of the m localised weights. bar (optional, [P]): candidate c
   // matters only if its fitness is at least bar[c]; one that provably is not is dropped early.
@@ -114,6 +120,7 @@ class CandidateEvaluator {
   torch::Tensor next_weight_;
   ConvGeometry next_geometry_;
   int64_t carried_ = 1;  // elements per input and candidate a batch holds at its widest
+  bool bounded_neg_ = false;
   mutable int64_t evaluations_ = 0;
   mutable int64_t input_evaluations_ = 0;
 };

@@ -62,9 +62,9 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
   const ArachneOptions& o = options_;
   const int64_t layer = internal::prepare_target(kName, original, in, o);
   const Localisation loc = localise(original, layer, in.neg, in.pos, o.count());
-  const internal::CandidateEvaluator evaluator(original, layer, loc.selected, in.neg,
-                                               concatenated(in.pos, in.other),
-                                               internal::input_weights(in, o), o.keep_margin());
+  const internal::CandidateEvaluator evaluator(
+      original, layer, loc.selected, in.neg, concatenated(in.pos, in.other),
+      internal::input_weights(in, o), {o.keep_margin(), o.neg_score() == "bounded"});
   const torch::Tensor weight = original.layer_weight(layer).detach().to(torch::kFloat64);
   const double mean = weight.mean().item<double>();
   const double spread = weight.numel() > 1 ? weight.std().item<double>() : 0.0;

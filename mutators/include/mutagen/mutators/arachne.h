@@ -87,6 +87,12 @@ struct ArachneOptions {
   // mispredicted. Holding the margin of the sampled inputs, not just their label, keeps the unseen
   // inputs near the boundary too. SPEC's (0): kept while correct.
   TORCH_ARG(double, keep_margin) = 0.0;
+  // How a cluster member that is still correct scores. "loss" (SPEC eq. 4.11): its loss, up to
+  // ln C, more than the 1 it scores once mispredicted whenever its label's probability is below
+  // 1/e, so the search can settle on members made uncertain but still correct (a mutant that
+  // mispredicts nothing). "bounded": loss / (1 + loss), below 1, so mispredicting always scores
+  // more.
+  TORCH_ARG(std::string, neg_score) = "loss";
   // Mixed into the engine's seed, so that several mutants of one configuration differ.
   TORCH_ARG(uint64_t, seed) = 0;
 
