@@ -29,7 +29,9 @@ def label(m):
         return (f"arachne-de count {o['count']}" + (f" keep_weight {keep:g}" if keep != 1 else "")
                 + (" balanced" if o.get("balance") else "")
                 + (f" {o['generations']} generations" if o.get("generations", 25) != 25 else "")
-                + (f" keep_margin {o['keep_margin']:g}" if o.get("keep_margin") else ""))
+                + (f" patience {o['patience']}" if o.get("patience", 10) != 10 else "")
+                + (f" keep_margin {o['keep_margin']:g}" if o.get("keep_margin") else "")
+                + (f" neg_score {o['neg_score']}" if o.get("neg_score", "loss") != "loss" else ""))
     return m["operator"]
 
 

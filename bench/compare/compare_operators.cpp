@@ -111,6 +111,33 @@ MUTAGEN_SUBJECT(CompareOperators) {
                               {"balance", true},
                               {"generations", 50},
                               {"keep_margin", 2.0},
+                              {"seed", 0}})
+      // SPEC's early stop (10 generations without a better best) can end the search while the
+      // best member still changes nothing: without it, and with the bounded cluster score.
+      .mutator("arachne-de", {{"layer", "auto"},
+                              {"count", 120},
+                              {"keep_weight", 4.0},
+                              {"balance", true},
+                              {"generations", 50},
+                              {"patience", 50},
+                              {"keep_margin", 2.0},
+                              {"seed", 0}})
+      .mutator("arachne-de", {{"layer", "auto"},
+                              {"count", 120},
+                              {"keep_weight", 4.0},
+                              {"balance", true},
+                              {"generations", 50},
+                              {"patience", 50},
+                              {"keep_margin", 2.0},
+                              {"neg_score", "bounded"},
+                              {"seed", 0}})
+      .mutator("arachne-de", {{"layer", "auto"},
+                              {"count", 120},
+                              {"keep_weight", 5.0},
+                              {"balance", true},
+                              {"generations", 50},
+                              {"patience", 50},
+                              {"keep_margin", 2.0},
                               {"seed", 0}});
   // Random baselines: three seeded mutants of each DeepMutation++ operator per original.
   for (const char* op : {"gf", "ws", "neb", "nai", "ns", "ld", "lam", "afrm"})
