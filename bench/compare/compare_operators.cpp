@@ -19,6 +19,16 @@
 
 namespace {
 
+// arachne-de over 120 localised weights, the cluster and the rest of its class weighing alike,
+// 50 generations; `extra` adds or overrides options.
+nlohmann::json balanced_de(double keep_weight,
+                           const nlohmann::json& extra = nlohmann::json::object()) {
+  nlohmann::json o = {{"layer", "auto"}, {"count", 120},      {"keep_weight", keep_weight},
+                      {"balance", true}, {"generations", 50}, {"seed", 0}};
+  o.update(extra);
+  return o;
+}
+
 std::string env(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
@@ -90,55 +100,17 @@ MUTAGEN_SUBJECT(CompareOperators) {
       .mutator(
           "arachne-de",
           {{"layer", "auto"}, {"count", 120}, {"keep_weight", 5.0}, {"balance", true}, {"seed", 0}})
-      .mutator("arachne-de", {{"layer", "auto"},
-                              {"count", 120},
-                              {"keep_weight", 8.0},
-                              {"balance", true},
-                              {"generations", 50},
-                              {"seed", 0}})
+      .mutator("arachne-de", balanced_de(8.0))
       // keep_margin: the inputs to keep hold their logit margin (up to 1 or 2), not only their
       // label.
-      .mutator("arachne-de", {{"layer", "auto"},
-                              {"count", 120},
-                              {"keep_weight", 4.0},
-                              {"balance", true},
-                              {"generations", 50},
-                              {"keep_margin", 1.0},
-                              {"seed", 0}})
-      .mutator("arachne-de", {{"layer", "auto"},
-                              {"count", 120},
-                              {"keep_weight", 4.0},
-                              {"balance", true},
-                              {"generations", 50},
-                              {"keep_margin", 2.0},
-                              {"seed", 0}})
+      .mutator("arachne-de", balanced_de(4.0, {{"keep_margin", 1.0}}))
+      .mutator("arachne-de", balanced_de(4.0, {{"keep_margin", 2.0}}))
       // SPEC's early stop (10 generations without a better best) can end the search while the
       // best member still changes nothing: without it, and with the bounded cluster score.
-      .mutator("arachne-de", {{"layer", "auto"},
-                              {"count", 120},
-                              {"keep_weight", 4.0},
-                              {"balance", true},
-                              {"generations", 50},
-                              {"patience", 50},
-                              {"keep_margin", 2.0},
-                              {"seed", 0}})
-      .mutator("arachne-de", {{"layer", "auto"},
-                              {"count", 120},
-                              {"keep_weight", 4.0},
-                              {"balance", true},
-                              {"generations", 50},
-                              {"patience", 50},
-                              {"keep_margin", 2.0},
-                              {"neg_score", "bounded"},
-                              {"seed", 0}})
-      .mutator("arachne-de", {{"layer", "auto"},
-                              {"count", 120},
-                              {"keep_weight", 5.0},
-                              {"balance", true},
-                              {"generations", 50},
-                              {"patience", 50},
-                              {"keep_margin", 2.0},
-                              {"seed", 0}});
+      .mutator("arachne-de", balanced_de(4.0, {{"patience", 50}, {"keep_margin", 2.0}}))
+      .mutator("arachne-de",
+               balanced_de(4.0, {{"patience", 50}, {"keep_margin", 2.0}, {"neg_score", "bounded"}}))
+      .mutator("arachne-de", balanced_de(5.0, {{"patience", 50}, {"keep_margin", 2.0}}));
   // Random baselines: three seeded mutants of each DeepMutation++ operator per original.
   for (const char* op : {"gf", "ws", "neb", "nai", "ns", "ld", "lam", "afrm"})
     s.mutator(op, {{"instances", 3}});
