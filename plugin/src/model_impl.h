@@ -15,6 +15,7 @@
 #include "max_pool.h"
 #include "model_internal.h"
 #include "mutagen/error.h"
+#include "parallel_linear.h"
 
 namespace mutagen::internal {
 
@@ -43,6 +44,7 @@ struct SeqLayer {
   std::shared_ptr<torch::nn::Module> module;
   mutable torch::nn::AnyModule any;            // forward() is non-const
   std::optional<std::array<int64_t, 2>> pool;  // a max-pooling max_pool_by_maximum can compute
+  bool linear = false;                         // a Linear: linear_on_all_threads at inference
 };
 
 class ModelImpl {
@@ -141,17 +143,18 @@ class ModelImpl {
       for (size_t i = 0; i < seq->size(); ++i)
         seq_layers_.push_back({i < named.size() ? named[i].key() : std::to_string(i), seq->ptr(i),
                                *(seq->begin() + static_cast<std::ptrdiff_t>(i)),
-                               plain_max_pool(*seq->ptr(i))});
+                               plain_max_pool(*seq->ptr(i)), is_torch_linear(*seq->ptr(i))});
       seq_layers_built_ = true;
     }
     return seq_layers_;
   }
 
   torch::Tensor run(const torch::Tensor& x) {
-    // Inference through a chain with a max-pooling layer runs layer by layer, for the faster
-    // pooling (max_pool.h); the compiled TorchScript forward would call libtorch's.
-    const bool fast_pool = !at::GradMode::is_enabled() && has_plain_max_pool();
-    if ((is_jit && !layer_edits.empty()) || fast_pool) {
+    // Inference through a chain with a max-pooling or a Linear layer runs layer by layer, for the
+    // faster pooling (max_pool.h) and Linear (parallel_linear.h); the compiled TorchScript forward
+    // would call libtorch's.
+    const bool layered = !at::GradMode::is_enabled() && has_fast_inference_layer();
+    if ((is_jit && !layer_edits.empty()) || layered) {
       // An edited chain no longer matches the compiled forward: run its layers in order.
       torch::Tensor y = x;
       for (int64_t k = 0; k < num_layers(); ++k) y = run_layer(k, y);
@@ -219,14 +222,14 @@ class ModelImpl {
                   std::to_string(num_layers()) + ") of " + describe());
   }
 
-  bool has_plain_max_pool() const {
+  bool has_fast_inference_layer() const {
     if (is_jit) {
       for (const auto& layer : jit_layers)
-        if (plain_max_pool(layer)) return true;
+        if (plain_max_pool(layer) || is_torch_linear(layer)) return true;
       return false;
     }
     for (const auto& layer : seq_layers())
-      if (layer.pool) return true;
+      if (layer.pool || layer.linear) return true;
     return false;
   }
 
@@ -235,6 +238,13 @@ class ModelImpl {
       const auto pool = is_jit ? plain_max_pool(jit_layers[static_cast<size_t>(k)])
                                : seq_layers()[static_cast<size_t>(k)].pool;
       if (pool) return max_pool_by_maximum(x, *pool);
+      const bool linear = is_jit ? is_torch_linear(jit_layers[static_cast<size_t>(k)])
+                                 : seq_layers()[static_cast<size_t>(k)].linear;
+      if (linear) {
+        torch::Tensor y =
+            linear_on_all_threads(x, layer_parameter(k, "weight"), layer_parameter(k, "bias"));
+        if (y.defined()) return y;
+      }
     }
     if (is_jit) {
       auto out = jit_layers[static_cast<size_t>(k)].forward({x});

@@ -12,6 +12,7 @@
 #include "mutagen/io.h"
 #include "mutagen/model.h"
 #include "mutagen/training.h"
+#include "parallel_linear.h"
 #include "test_support.h"
 
 using mutagen::Model;
@@ -179,6 +180,22 @@ TEST_F(TorchScript, ScriptedMaxPoolIsRecognisedForFastPooling) {
             (std::array<int64_t, 2>{2, 2}));
   const torch::jit::Module traced = torch::jit::load(dir_ + "/traced.pt");
   EXPECT_FALSE(mutagen::internal::plain_max_pool(traced.attr("2").toModule()));
+}
+
+// A scripted nn.Linear is torch's own: inference splits its rows over torch's threads
+// (parallel_linear.h), and the model's logits on a batch large enough to split match the scripted
+// module's own forward.
+TEST_F(TorchScript, ScriptedLinearRunsOnAllThreadsWithTheModulesValues) {
+  torch::jit::Module scripted = torch::jit::load(dir_ + "/seq.pt");
+  EXPECT_TRUE(mutagen::internal::is_torch_linear(scripted.attr("4").toModule()));
+  EXPECT_FALSE(mutagen::internal::is_torch_linear(scripted.attr("0").toModule()));
+  const Model m = Model::load(dir_ + "/seq.pt");
+  auto gen = at::detail::createCPUGenerator(12);
+  const torch::Tensor batch = at::rand({300, 1, 8, 8}, gen);
+  torch::NoGradGuard no_grad;
+  scripted.eval();
+  const torch::Tensor own = scripted.forward({batch}).toTensor();
+  EXPECT_TRUE(torch::allclose(m.logits(batch), own, 1e-5, 1e-6));
 }
 
 }  // namespace
