@@ -89,10 +89,14 @@ class CandidateEvaluator {
                       const torch::Tensor& is_neg, const torch::Tensor& weight) const;
   void prepare_conv(const torch::Tensor& flat, const torch::Tensor& sample_output);
   torch::Tensor logits_chunk(const Stage& s, const torch::Tensor& deltas) const;  // [p, n, C]
+  // The model's layers [begin, end) at inference, a ReLU followed by a max-pooling run pooling
+  // first.
+  torch::Tensor forward(torch::Tensor x, int64_t begin, int64_t end) const;
   // Conv2d: the change of the affected channels' outputs, [p, n, O_aff, H, W].
   torch::Tensor moved_channels(const Stage& s, const torch::Tensor& deltas) const;
 
   Model model_;
+  std::vector<std::string> kinds_;  // each layer's kind
   int64_t layer_;
   int64_t end_;
   KernelLayer kernel_;
