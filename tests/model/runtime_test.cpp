@@ -60,9 +60,18 @@ TEST(Runtime, LargeActivationsAreReusedNotFaultedInEveryPass) {
   const torch::Tensor x = torch::rand({256, 1, 28, 28});
   const torch::Tensor first = net->forward(x);
   for (int pass = 0; pass < 4; ++pass) net->forward(x);  // the heap settles
-  const long before = minor_faults();
-  for (int pass = 0; pass < 3; ++pass) EXPECT_TRUE(torch::equal(net->forward(x), first));
-  EXPECT_LT(minor_faults() - before, 3000);
+  // Three passes without the tuning fault ~32,000 pages. Once in a while, on a loaded machine, one
+  // of the conv outputs (10,816 pages) comes back fresh (seen once in CI: 10,821 faults): the
+  // kernel reclaiming cold pages, most likely (this test calls torch alone). A second measurement
+  // tells that apart from an allocator that maps every block afresh.
+  long faults = 0;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const long before = minor_faults();
+    for (int pass = 0; pass < 3; ++pass) EXPECT_TRUE(torch::equal(net->forward(x), first));
+    faults = minor_faults() - before;
+    if (faults < 3000) break;
+  }
+  EXPECT_LT(faults, 3000);
 }
 
 TEST(Runtime, OddOmpNumThreadsIsCorrectedToTheUsableCores) {
