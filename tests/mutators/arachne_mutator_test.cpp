@@ -249,6 +249,45 @@ TEST(ArachneDe, BalanceWeighsTheClusterAndTheRestOfItsClassAlike) {
   EXPECT_EQ(mutagen::internal::input_weights(small, ArachneOptions().balance(true)).neg, 1.0);
 }
 
+// SPEC's early stop ends a search whose best has not improved for `patience` generations; while
+// that best mispredicts none of the cluster the search goes on, or the mutant would change nothing.
+// Here no candidate can change a prediction: the class-0 logit leads by 1e4 and every input's
+// score is exactly the same (loss 0), so no generation ever improves on the first, and each trial,
+// tying with its member, replaces it (the population still moves).
+TEST(ArachneDe, SearchesOnWhileItsBestMispredictsNothing) {
+  torch::manual_seed(3);
+  torch::nn::Linear linear(8, 3);
+  {
+    torch::NoGradGuard no_grad;
+    linear->weight.normal_(0, 0.1);
+    linear->bias.copy_(torch::tensor({1e4f, 0.0f, 0.0f}));
+  }
+  const Model model = Model::from_sequential(torch::nn::Sequential(linear), "sure_of_class_0");
+  MutationInputs in = inputs(3);
+  in.other = Dataset{};
+  ASSERT_EQ(mispredicted(model, in.neg), 0.0);
+  const auto options = ArachneOptions().layer("0").count(4).population(10).generations(12);
+  const auto made = [&](const ArachneOptions& o) {
+    return ArachneDeMutator(o).mutate(model, in).fingerprint();
+  };
+  const std::string all_generations = made(ArachneOptions(options).patience(12));
+  ASSERT_NE(made(ArachneOptions(options).generations(2)), all_generations)
+      << "the population should move every generation";
+  // SPEC's rule alone would stop after generation 2 (two without a better best).
+  EXPECT_EQ(made(ArachneOptions(options).patience(2)), all_generations);
+}
+
+// Once the best mispredicts part of the cluster, SPEC's early stop applies as before.
+TEST(ArachneDe, StopsEarlyOnceItsBestMispredicts) {
+  const Model& model = trained_mlp();
+  const MutationInputs in = inputs(3);
+  const auto options = ArachneOptions().layer("0").count(20).generations(25);
+  const Model patient = ArachneDeMutator(ArachneOptions(options).patience(25)).mutate(model, in);
+  ASSERT_GT(mispredicted(patient, in.neg), 0.0);
+  EXPECT_NE(ArachneDeMutator(ArachneOptions(options).patience(1)).mutate(model, in).fingerprint(),
+            patient.fingerprint());
+}
+
 TEST(ArachneNoise, BisectsSigmaToTheTargetMisprediction) {
   const Model& model = trained_mlp();
   const MutationInputs in = inputs(5);

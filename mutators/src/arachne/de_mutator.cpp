@@ -79,10 +79,15 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
     if (o.clip()) g = static_cast<float>(std::clamp<double>(g, lo, hi));
   }
   torch::Tensor population = torch::tensor(genes, torch::kFloat32).view({p, m});
-  torch::Tensor fitness = evaluator.score(population).fitness;
+  internal::CandidateScores scores = evaluator.score(population);
+  torch::Tensor fitness = scores.fitness, missed = scores.neg_mispredicted;
   double best = fitness.max().item<double>();
-  int64_t stale = 0;
-  for (int64_t gen = 0; gen < o.generations() && stale < o.patience(); ++gen) {
+  int64_t stale = 0, gen = 0;
+  // SPEC's early stop ends a search whose best has not improved for `patience` generations. While
+  // that best mispredicts none of the cluster it would end on a mutant that changes nothing (its
+  // cluster members only made less sure), so such a search goes on to `generations`.
+  const auto leader_mispredicts = [&] { return missed[fitness.argmax()].item<double>() > 0; };
+  for (; gen < o.generations() && (stale < o.patience() || !leader_mispredicts()); ++gen) {
     const double f = o.f_min() + (o.f_max() - o.f_min()) * rng.uniform();
     const auto* x = population.data_ptr<float>();
     std::vector<float> trial(static_cast<size_t>(p * m));
@@ -99,10 +104,11 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
     }
     const torch::Tensor trials = torch::tensor(trial, torch::kFloat32).view({p, m});
     // A trial matters only if it can replace its member: the member's fitness is its bar.
-    const torch::Tensor trial_fitness = evaluator.score(trials, fitness).fitness;
-    const torch::Tensor better = trial_fitness >= fitness;
+    const internal::CandidateScores trial_scores = evaluator.score(trials, fitness);
+    const torch::Tensor better = trial_scores.fitness >= fitness;
     population = torch::where(better.unsqueeze(1), trials, population).contiguous();
-    fitness = torch::where(better, trial_fitness, fitness);
+    fitness = torch::where(better, trial_scores.fitness, fitness);
+    missed = torch::where(better, trial_scores.neg_mispredicted, missed);
     const double now = fitness.max().item<double>();
     stale = now > best ? 0 : stale + 1;
     best = std::max(best, now);
@@ -110,6 +116,12 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
                   gen, best, better.sum().item<int64_t>(), p);
   }
   const int64_t winner = fitness.argmax().item<int64_t>();
+  if (!(missed[winner].item<double>() > 0))
+    spdlog::warn(
+        "{}: cluster {} of class {}: after {} generations the best candidate mispredicts none of "
+        "the cluster's {} inputs (I_neg); the mutant will likely not be killable. More weights "
+        "(count), generations or a smaller keep_weight give the search more room",
+        kName, in.cluster, in.target_class, gen, in.neg.size());
   spdlog::debug("{}: {} weights of {}, {} fitness evaluations, {} input evaluations", kName, m,
                 internal::describe_layer(original, layer), evaluator.evaluations(),
                 evaluator.input_evaluations());

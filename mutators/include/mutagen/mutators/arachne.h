@@ -70,7 +70,9 @@ struct ArachneOptions {
   // arachne-de (SPEC 2.4).
   TORCH_ARG(int64_t, population) = 100;
   TORCH_ARG(int64_t, generations) = 25;
-  TORCH_ARG(int64_t, patience) = 10;  // early stop after this many generations without improvement
+  // Early stop after this many generations without improvement, once the best candidate
+  // mispredicts at least one cluster member (before that the search runs all generations).
+  TORCH_ARG(int64_t, patience) = 10;
   TORCH_ARG(double, crossover) = 0.7;
   TORCH_ARG(double, f_min) = 0.5;
   TORCH_ARG(double, f_max) = 1.0;
@@ -146,7 +148,7 @@ class ArachneDeMutator : public Mutator {
   explicit ArachneDeMutator(ArachneOptions options = {}) : options_(std::move(options)) {}
   std::string name() const override { return kName; }
   std::string description() const override { return kDescription; }
-  std::string version() const override { return "arachne-de-1"; }
+  std::string version() const override { return "arachne-de-2"; }
   nlohmann::json options() const override { return options_.to_json(); }
   Model mutate(const Model& original, const MutationInputs& inputs) const override;
 
