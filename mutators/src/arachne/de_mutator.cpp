@@ -115,8 +115,7 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
     spdlog::debug("{}: generation {} best fitness {}, {} of {} trials replaced their member", kName,
                   gen, best, better.sum().item<int64_t>(), p);
   }
-  const int64_t winner = fitness.argmax().item<int64_t>();
-  if (!(missed[winner].item<double>() > 0))
+  if (!leader_mispredicts())
     spdlog::warn(
         "{}: cluster {} of class {}: after {} generations the best candidate mispredicts none of "
         "the cluster's {} inputs (I_neg); the mutant will likely not be killable. More weights "
@@ -125,7 +124,7 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
   spdlog::debug("{}: {} weights of {}, {} fitness evaluations, {} input evaluations", kName, m,
                 internal::describe_layer(original, layer), evaluator.evaluations(),
                 evaluator.input_evaluations());
-  return internal::with_values(original, layer, loc.selected, population[winner]);
+  return internal::with_values(original, layer, loc.selected, population[fitness.argmax()]);
 }
 
 }  // namespace mutagen
