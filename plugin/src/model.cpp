@@ -334,11 +334,7 @@ torch::Tensor Model::forward_layers(const torch::Tensor& x, int64_t begin, int64
                 m.architecture + "'");
   return guarded("model '" + m.architecture + "': forward_layers [" + std::to_string(begin) + ", " +
                      std::to_string(end) + ") on input " + shape_of(x) + " failed",
-                 [&] {
-                   torch::Tensor y = x.to(m.device());
-                   for (int64_t k = begin; k < end; ++k) y = m.run_layer(k, y);
-                   return y;
-                 });
+                 [&] { return m.run_layers(x.to(m.device()), begin, end); });
 }
 
 torch::Tensor Model::layer_weight(int64_t k) const {

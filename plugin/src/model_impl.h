@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "jit_chain.h"
 #include "max_pool.h"
 #include "model_internal.h"
 #include "mutagen/error.h"
@@ -45,7 +46,24 @@ struct SeqLayer {
   mutable torch::nn::AnyModule any;            // forward() is non-const
   std::optional<std::array<int64_t, 2>> pool;  // a max-pooling max_pool_by_maximum can compute
   bool linear = false;                         // a Linear: linear_on_all_threads at inference
+  bool in_place = false;                       // writes its input (nn::ReLU(inplace=true), ...)
 };
+
+template <typename Impl>
+bool in_place_as(const torch::nn::Module& module) {
+  const auto* layer = dynamic_cast<const Impl*>(&module);
+  return layer && layer->options.inplace();
+}
+
+// True for the C++ layers built with inplace=true.
+inline bool in_place_module(const torch::nn::Module& m) {
+  using namespace torch::nn;
+  return in_place_as<ReLUImpl>(m) || in_place_as<ReLU6Impl>(m) || in_place_as<LeakyReLUImpl>(m) ||
+         in_place_as<ELUImpl>(m) || in_place_as<SELUImpl>(m) || in_place_as<CELUImpl>(m) ||
+         in_place_as<HardtanhImpl>(m) || in_place_as<ThresholdImpl>(m) ||
+         in_place_as<DropoutImpl>(m) || in_place_as<Dropout2dImpl>(m) ||
+         in_place_as<Dropout3dImpl>(m);
+}
 
 class ModelImpl {
  public:
@@ -61,6 +79,7 @@ class ModelImpl {
   torch::jit::Module jit;
   std::vector<torch::jit::Module> jit_layers;
   std::vector<std::string> jit_names;
+  std::string jit_not_chain;  // why jit_layers is empty (jit_chain.h)
   // Layers that a "repeat" edit of a TorchScript chain added (model_layers.cpp). They are not
   // children of `jit`: registering one would change the class type that the original instance
   // shares. So their parameters are listed, moved, trained and saved alongside, named
@@ -73,65 +92,11 @@ class ModelImpl {
     impl->architecture = kTorchScriptArchitecture;
     impl->is_jit = true;
     impl->jit = std::move(module);
-    impl->jit_layers.clear();
-    impl->jit_names.clear();
-    flatten_jit(impl->jit, "", impl->jit_layers, impl->jit_names);
+    JitChain chain = jit_chain(impl->jit);
+    impl->jit_layers = std::move(chain.layers);
+    impl->jit_names = std::move(chain.names);
+    impl->jit_not_chain = std::move(chain.why_not);
     return impl;
-  }
-
-  // Appends the chain of `m` (see sequential_children), descending into children that are chains
-  // themselves (nested nn.Sequential). Leaves `layers` empty when `m` is no chain.
-  static void flatten_jit(const torch::jit::Module& m, const std::string& prefix,
-                          std::vector<torch::jit::Module>& layers,
-                          std::vector<std::string>& names) {
-    for (auto& [attr, child] : sequential_children(m)) {
-      const std::string path = prefix.empty() ? attr : prefix + "." + attr;
-      std::vector<torch::jit::Module> inner;
-      std::vector<std::string> inner_names;
-      if (child.type()->name() && child.type()->name()->name() == "Sequential")
-        flatten_jit(child, path, inner, inner_names);
-      if (inner.empty()) {
-        layers.push_back(child);
-        names.push_back(path);
-      } else {
-        layers.insert(layers.end(), inner.begin(), inner.end());
-        names.insert(names.end(), inner_names.begin(), inner_names.end());
-      }
-    }
-  }
-
-  // The children of `m` (attribute name, module) in call order when forward(self, x) is exactly
-  // x -> child_0 -> ... -> child_k (what torch.jit.script / trace make of an nn.Sequential); empty
-  // when it is anything else.
-  static std::vector<std::pair<std::string, torch::jit::Module>> sequential_children(
-      const torch::jit::Module& m) {
-    std::vector<std::pair<std::string, torch::jit::Module>> layers;
-    const auto method = m.find_method("forward");
-    if (!method) return {};
-    const auto graph = method->graph();
-    if (graph->inputs().size() != 2 || graph->outputs().size() != 1) return {};
-    torch::jit::Value* self = graph->inputs()[0];
-    torch::jit::Value* current = graph->inputs()[1];
-    std::map<torch::jit::Value*, std::string> attributes;
-    for (torch::jit::Node* node : graph->nodes()) {
-      if (node->kind() == c10::prim::GetAttr && node->input(0) == self) {
-        attributes[node->output()] = node->s(c10::attr::name);
-        continue;
-      }
-      if (node->kind() == c10::prim::CallMethod && node->s(c10::attr::name) == "forward" &&
-          node->inputs().size() == 2 && node->input(1) == current &&
-          attributes.count(node->input(0))) {
-        const std::string& attr = attributes[node->input(0)];
-        const auto child = m.attr(attr);
-        if (!child.isModule()) return {};
-        layers.emplace_back(attr, child.toModule());
-        current = node->output();
-        continue;
-      }
-      return {};
-    }
-    if (graph->outputs()[0] != current) return {};
-    return layers;
   }
 
   // The C++ Sequential's layers with their names, built on first use. (A C++ Sequential cannot hold
@@ -143,7 +108,8 @@ class ModelImpl {
       for (size_t i = 0; i < seq->size(); ++i)
         seq_layers_.push_back({i < named.size() ? named[i].key() : std::to_string(i), seq->ptr(i),
                                *(seq->begin() + static_cast<std::ptrdiff_t>(i)),
-                               plain_max_pool(*seq->ptr(i)), is_torch_linear(*seq->ptr(i))});
+                               plain_max_pool(*seq->ptr(i)), is_torch_linear(*seq->ptr(i)),
+                               in_place_module(*seq->ptr(i))});
       seq_layers_built_ = true;
     }
     return seq_layers_;
@@ -156,25 +122,47 @@ class ModelImpl {
     const bool layered = !at::GradMode::is_enabled() && has_fast_inference_layer();
     if ((is_jit && !layer_edits.empty()) || layered) {
       // An edited chain no longer matches the compiled forward: run its layers in order.
-      torch::Tensor y = x;
-      for (int64_t k = 0; k < num_layers(); ++k) y = run_layer(k, y);
-      return y;
+      return run_layers(x, 0, num_layers());
     }
     if (is_jit) {
-      auto out = jit.forward({x});
+      // The compiled forward gets a copy when the chain holds an in-place layer (see run_layers).
+      auto out = jit.forward({any_in_place(0, num_layers()) ? x.clone() : x});
       if (!out.isTensor()) throw Error("TorchScript model: forward returned a non-tensor value");
       return out.toTensor();
     }
-    return seq->forward(x);
+    return seq->forward(any_in_place(0, num_layers()) ? x.clone() : x);
   }
 
   // The model up to its logits: without a trailing Softmax/LogSoftmax when it has one.
   torch::Tensor run_logits(const torch::Tensor& x) {
     const int64_t end = logits_end();
     if (end == num_layers()) return run(x);
-    torch::Tensor y = x;
-    for (int64_t k = 0; k < end; ++k) y = run_layer(k, y);
+    return run_layers(x, 0, end);
+  }
+
+  // A layer that writes its input: a module built with inplace=True, or a functional step such as
+  // F.relu(x, inplace=True) (jit_chain marks it with the same attribute).
+  bool layer_in_place(int64_t k) const {
+    if (!is_jit) return seq_layers()[static_cast<size_t>(k)].in_place;
+    const auto& layer = jit_layers[static_cast<size_t>(k)];
+    if (!layer.hasattr("inplace")) return false;
+    const c10::IValue flag = layer.attr("inplace");
+    return flag.isBool() && flag.toBool();
+  }
+
+  // Layers [begin, end) in order. When one of them works in place, the input is copied first: the
+  // caller's tensor (cached activations, the user's images) must not change, and layers before
+  // it may pass it on as it is (a view, an identity, dropout in eval mode).
+  torch::Tensor run_layers(const torch::Tensor& x, int64_t begin, int64_t end) {
+    torch::Tensor y = any_in_place(begin, end) ? x.clone() : x;
+    for (int64_t k = begin; k < end; ++k) y = run_layer(k, y);
     return y;
+  }
+
+  bool any_in_place(int64_t begin, int64_t end) const {
+    for (int64_t k = begin; k < end; ++k)
+      if (layer_in_place(k)) return true;
+    return false;
   }
 
   // The device of the first parameter (or buffer); the CPU for a model without tensors.
@@ -189,6 +177,7 @@ class ModelImpl {
     if (is_jit) {
       jit.train(on);
       for (auto& copy : jit_copies) copy.train(on);
+      for (auto& layer : jit_layers) set_functional_training(layer, on);
     } else
       seq->train(on);
   }
@@ -212,11 +201,12 @@ class ModelImpl {
   void check_layer(int64_t k, const char* what) const {
     if (is_jit && jit_layers.empty())
       throw Error(std::string(what) + ": " + describe() +
-                  " is a TorchScript module whose forward " +
-                  "is not a plain chain of child calls, so layer " + std::to_string(k) +
-                  " and its input activations cannot be reached; expected forward(x) to be " +
-                  "x -> child_0(x) -> ... -> child_n (script an nn.Sequential, with nn.ReLU / " +
-                  "nn.Flatten modules instead of F.relu, x.view or torch.flatten in forward)");
+                  " is a TorchScript module whose forward is not a plain chain of child calls (" +
+                  jit_not_chain + "), so layer " + std::to_string(k) +
+                  " and its input activations cannot be reached; expected forward(x) to pass one " +
+                  "tensor from step to step: child modules and functional steps such as F.relu, " +
+                  "F.max_pool2d, torch.flatten or x.view(x.size(0), -1), without branches or " +
+                  "residual sums");
     if (k < 0 || k >= num_layers())
       throw Error(std::string(what) + ": layer " + std::to_string(k) + " out of range [0, " +
                   std::to_string(num_layers()) + ") of " + describe());

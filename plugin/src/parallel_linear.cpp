@@ -19,7 +19,13 @@ bool is_torch_linear(const torch::nn::Module& module) {
 
 bool is_torch_linear(const torch::jit::Module& module) {
   const auto type = module.type()->name();
-  return type && type->qualifiedName() == "__torch__.torch.nn.modules.linear.Linear";
+  if (!type || type->name() != "Linear") return false;
+  // Scripting a model with several Linear layers mangles the later ones' type names:
+  // "__torch__.torch.nn.modules.linear.___torch_mangle_1.Linear".
+  std::string prefix = type->prefix();
+  const auto mangle = prefix.rfind(".___torch_mangle_");
+  if (mangle != std::string::npos) prefix = prefix.substr(0, mangle);
+  return prefix == "__torch__.torch.nn.modules.linear";
 }
 
 torch::Tensor linear_on_all_threads(const torch::Tensor& x, const torch::Tensor& weight,

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "jit_chain.h"
 #include "max_pool.h"
 #include "mutagen/error.h"
 #include "mutagen/io.h"
@@ -23,6 +24,7 @@ const char* kScript = R"PY(
 import json, sys
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 out = sys.argv[1]
 torch.manual_seed(0)
 seq = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(27, 4))
@@ -46,8 +48,62 @@ torch.jit.save(torch.jit.script(res), out + "/residual.pt")
 nested = nn.Sequential(nn.Sequential(nn.Conv2d(1, 3, 3, stride=2, padding=1), nn.ReLU()),
                        nn.Flatten(), nn.Linear(48, 4), nn.LogSoftmax(dim=1)).eval()
 torch.jit.save(torch.jit.script(nested), out + "/nested.pt")
+
+# The same kind of network written the way most Python code is: functional steps in forward, a
+# custom block, a trailing log-softmax; and its nn.Sequential twin sharing the same modules.
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3)
+    def forward(self, x):
+        return F.relu(self.conv(x))
+
+class Functional(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.fc1 = nn.Linear(27, 6)
+        self.fc2 = nn.Linear(6, 4)
+    def forward(self, x):
+        x = F.max_pool2d(self.block(x), 2)
+        x = F.dropout(x, 0.5, self.training)
+        x = x.view(x.size(0), -1)
+        x = torch.tanh(self.fc1(x))
+        return F.log_softmax(self.fc2(x), dim=1)
+
+fun = Functional().eval()
+twin = nn.Sequential(fun.block.conv, nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.5), nn.Flatten(),
+                     fun.fc1, nn.Tanh(), fun.fc2, nn.LogSoftmax(dim=1)).eval()
+torch.jit.save(torch.jit.script(fun), out + "/functional.pt")
+torch.jit.save(torch.jit.trace(fun, x), out + "/functional_traced.pt")
+torch.jit.save(torch.jit.script(twin), out + "/twin.pt")
+class InPlace(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 4)
+    def forward(self, x):
+        return self.fc(F.relu(torch.flatten(x, 1), inplace=True))
+
+torch.jit.save(torch.jit.script(InPlace().eval()), out + "/inplace_functional.pt")
+
+class Stack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(64, 16), nn.Linear(16, 4)])
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        for layer in self.layers:
+            x = torch.relu(layer(x))
+        return x
+
+stack = Stack().eval()
+torch.jit.save(torch.jit.script(stack), out + "/stack.pt")
+torch.jit.save(torch.jit.script(nn.Sequential(nn.Flatten(), nn.ReLU(inplace=True),
+                                              nn.Linear(64, 4)).eval()), out + "/inplace_seq.pt")
 with torch.no_grad():
     json.dump({"x": x.flatten().tolist(), "seq": seq(x).flatten().tolist(),
+               "functional_logits": twin[:8](x).flatten().tolist(),
+               "stack": stack(x).flatten().tolist(),
                "residual": res(x).flatten().tolist(),
                "nested_logits": nested[:3](x).flatten().tolist()}, open(out + "/expected.json", "w"))
 )PY";
@@ -119,8 +175,9 @@ TEST_F(TorchScript, NonSequentialModuleHasNoLayers) {
   EXPECT_EQ(m.num_layers(), 0);
   EXPECT_THROW(m.forward_layers(x(), 0, 1), mutagen::Error);
   // The error names the model file, the layer and what forward would have to look like.
-  mutagen::testing_support::expect_error([&] { m.layer_kind(0); },
-                                         {"residual.pt", "layer 0", "plain chain of child calls"});
+  mutagen::testing_support::expect_error(
+      [&] { m.layer_kind(0); },
+      {"residual.pt", "layer 0", "plain chain of child calls", "aten::add", "residual sums"});
   EXPECT_EQ(m.parameters().size(), 4u);
 }
 
@@ -196,6 +253,115 @@ TEST_F(TorchScript, ScriptedLinearRunsOnAllThreadsWithTheModulesValues) {
   scripted.eval();
   const torch::Tensor own = scripted.forward({batch}).toTensor();
   EXPECT_TRUE(torch::allclose(m.logits(batch), own, 1e-5, 1e-6));
+}
+
+// A forward written with functional steps (F.relu, F.max_pool2d, F.dropout, x.view, torch.tanh,
+// F.log_softmax) and a custom block is read from its graph as the same chain of layers as its
+// nn.Sequential twin: same kinds, the block flattened, the same activations after every layer.
+TEST_F(TorchScript, FunctionalForwardIsReadAsTheChainOfItsSequentialTwin) {
+  const Model twin = Model::load(dir_ + "/twin.pt");
+  const std::vector<std::string> kinds = {"Conv2d", "ReLU", "MaxPool2d", "Dropout",   "Flatten",
+                                          "Linear", "Tanh", "Linear",    "LogSoftmax"};
+  const std::vector<std::string> names = {"block.conv", "block.F.relu", "F._max_pool2d",
+                                          "F.dropout",  "F.view",       "fc1",
+                                          "F.tanh",     "fc2",          "F.log_softmax"};
+  for (const std::string file : {"functional.pt", "functional_traced.pt"}) {
+    const Model m = Model::load(dir_ + "/" + file);
+    ASSERT_EQ(m.num_layers(), 9) << file;
+    for (int64_t k = 0; k < 9; ++k) {
+      const auto i = static_cast<size_t>(k);
+      EXPECT_EQ(m.layer_kind(k), kinds[i]) << file << " layer " << k;
+      if (file == "functional.pt") {
+        EXPECT_EQ(m.layer_name(k), names[i]);
+      }
+    }
+    EXPECT_EQ(m.logits_end(), 8);
+    EXPECT_EQ(m.layer_index("fc1"), 5);
+    EXPECT_TRUE(m.layer_weight(0).equal(twin.layer_weight(0)));
+    EXPECT_TRUE(m.layer_bias(7).equal(twin.layer_bias(7)));
+    EXPECT_FALSE(m.layer_weight(1).defined());
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::allclose(m.logits(x()), tensor("functional_logits", {5, 4}), 1e-4, 1e-5));
+    for (int64_t k = 0; k <= 9; ++k) {
+      const torch::Tensor head = m.forward_layers(x(), 0, k);
+      EXPECT_TRUE(torch::allclose(head, twin.forward_layers(x(), 0, k), 1e-5, 1e-6)) << k;
+      EXPECT_TRUE(
+          torch::allclose(m.forward_layers(head, k, 9), twin.forward_layers(x(), 0, 9), 1e-5, 1e-6))
+          << file << " from layer " << k;
+    }
+  }
+}
+
+// The functional dropout follows the model's train/eval mode, and a functional max-pooling with
+// constant arguments gets the fast pooling like nn.MaxPool2d.
+TEST_F(TorchScript, FunctionalStepsFollowTrainModeAndPoolFast) {
+  const Model m = Model::load(dir_ + "/functional.pt").clone();
+  const torch::Tensor ones = torch::ones({4, 3, 3, 3});
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(m.forward_layers(ones, 3, 4).equal(ones));
+  m.train(true);
+  const torch::Tensor dropped = m.forward_layers(ones, 3, 4);
+  EXPECT_GT(dropped.eq(0).sum().item<int64_t>(), 0);
+  EXPECT_TRUE(dropped.eq(0).logical_or(dropped.eq(2)).all().item<bool>());
+  m.train(false);
+  EXPECT_TRUE(m.forward_layers(ones, 3, 4).equal(ones));
+
+  const auto chain = mutagen::internal::jit_chain(torch::jit::load(dir_ + "/functional.pt"));
+  ASSERT_EQ(chain.layers.size(), 9u);
+  EXPECT_EQ(mutagen::internal::plain_max_pool(chain.layers[2]), (std::array<int64_t, 2>{2, 2}));
+  EXPECT_FALSE(mutagen::internal::plain_max_pool(chain.layers[1]));
+  // Both Linear layers run on all threads, the second one's type name mangled by scripting.
+  EXPECT_NE(chain.layers[7].type()->name()->qualifiedName().find("___torch_mangle_"),
+            std::string::npos);
+  EXPECT_TRUE(mutagen::internal::is_torch_linear(chain.layers[5]));
+  EXPECT_TRUE(mutagen::internal::is_torch_linear(chain.layers[7]));
+  EXPECT_FALSE(mutagen::internal::is_torch_linear(chain.layers[6]));
+}
+
+// Layers that write their input (nn.ReLU(inplace=True), F.relu(x, inplace=True)) run on a copy:
+// the caller's tensor (Arachne's cached activations, the user's images) stays as it was, even
+// when only a view (Flatten) stands between it and the in-place layer.
+TEST_F(TorchScript, InPlaceLayersLeaveTheCallersTensorAsItWas) {
+  const torch::Tensor input = x() - 0.5;  // negatives for the ReLU to clear
+  const torch::Tensor before = input.clone();
+  torch::manual_seed(2);
+  const torch::nn::Sequential cpp(torch::nn::Flatten(),
+                                  torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
+                                  torch::nn::Linear(64, 4));
+  const std::vector<std::pair<std::string, Model>> models = {
+      {"inplace_seq.pt", Model::load(dir_ + "/inplace_seq.pt")},
+      {"inplace_functional.pt", Model::load(dir_ + "/inplace_functional.pt")},
+      {"C++ Sequential", Model::from_sequential(cpp, "inplace_cpp")}};
+  for (const auto& [name, m] : models) {
+    ASSERT_EQ(m.num_layers(), 3) << name;
+    EXPECT_EQ(m.layer_kind(1), "ReLU") << name;
+    torch::NoGradGuard no_grad;
+    const torch::Tensor expected = torch::nn::functional::linear(
+        torch::relu(before.flatten(1)), m.layer_weight(2), m.layer_bias(2));
+    EXPECT_TRUE(torch::allclose(m.forward_layers(input, 0, 3), expected, 1e-5, 1e-6)) << name;
+    EXPECT_TRUE(input.equal(before)) << name << ": forward_layers wrote its input";
+    EXPECT_TRUE(torch::allclose(m.logits(input), expected, 1e-5, 1e-6)) << name;
+    EXPECT_TRUE(input.equal(before)) << name << ": logits wrote its input";
+  }
+}
+
+// A loop over an nn.ModuleList is unrolled in the scripted graph: its items are layers, named by
+// their attribute path.
+TEST_F(TorchScript, ModuleListLoopIsReadAsAChain) {
+  const Model m = Model::load(dir_ + "/stack.pt");
+  ASSERT_EQ(m.num_layers(), 5);
+  const std::vector<std::string> names = {"F.flatten", "layers.0", "F.relu", "layers.1",
+                                          "F.relu#2"};
+  const std::vector<std::string> kinds = {"Flatten", "Linear", "ReLU", "Linear", "ReLU"};
+  for (int64_t k = 0; k < 5; ++k) {
+    EXPECT_EQ(m.layer_name(k), names[static_cast<size_t>(k)]);
+    EXPECT_EQ(m.layer_kind(k), kinds[static_cast<size_t>(k)]);
+  }
+  EXPECT_EQ(m.layer_weight(3).sizes(), (std::vector<int64_t>{4, 16}));
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::allclose(m.logits(x()), tensor("stack", {5, 4}), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(m.forward_layers(m.forward_layers(x(), 0, 2), 2, 5),
+                              tensor("stack", {5, 4}), 1e-4, 1e-5));
 }
 
 }  // namespace

@@ -93,6 +93,15 @@ class Functional(nn.Module):
     def forward(self, x):
         return self.fc(torch.flatten(F.max_pool2d(F.relu(self.conv(x)), 2), 1))
 torch.jit.save(torch.jit.script(Functional().eval()), sys.argv[1] + "/functional.pt")
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3)
+        self.fc = nn.Linear(108, 4)
+    def forward(self, x):
+        h = F.relu(self.conv(x))
+        return self.fc(torch.flatten(h + torch.tanh(h), 1))
+torch.jit.save(torch.jit.script(Residual().eval()), sys.argv[1] + "/residual.pt")
 )PY";
 
 // The scripted fixtures of kScript, made once per test binary in its own folder.
@@ -182,25 +191,52 @@ TEST(DeepMutationCache, TorchScriptEditsComputeTheEditedChain) {
                                          {"without_layer", "out of range"});
 }
 
-// A scripted module whose forward is not a chain of child calls cannot be edited: the structural
+// A scripted module whose forward is no chain (a residual sum) cannot be edited: the structural
 // operators say so (skipped with the reason), the weight operators still apply.
 TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicableForStructuralOperators) {
   if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
   const std::string dir = scripted_fixtures();
   ASSERT_FALSE(dir.empty());
-  const Model functional = Model::load_torchscript(dir + "/functional.pt");
+  const Model residual = Model::load_torchscript(dir + "/residual.pt");
   for (const std::string op : {"ld", "lam", "afrm"}) {
     try {
-      MutatorRegistry::global()
-          .create(op, {{"seed", 1}})
-          ->mutate(functional, deepmutation_inputs());
+      MutatorRegistry::global().create(op, {{"seed", 1}})->mutate(residual, deepmutation_inputs());
       ADD_FAILURE() << op << " made a mutant of a module without a chain";
     } catch (const mutagen::NotApplicable& e) {
       EXPECT_NE(std::string(e.what()).find("not a plain chain"), std::string::npos) << e.what();
     }
   }
-  mutagen::testing_support::expect_error([&] { functional.with_identity_at(0); },
+  mutagen::testing_support::expect_error([&] { residual.with_identity_at(0); },
                                          {"not a plain chain"});
+}
+
+// A forward of functional steps (F.relu, F.max_pool2d, torch.flatten) is read from its graph as a
+// chain: removing its activation edits the chain, and the mutant reloads from its file as itself.
+TEST(DeepMutationCache, TorchScriptFunctionalForwardIsEditedAsAChain) {
+  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  const std::string dir = scripted_fixtures();
+  ASSERT_FALSE(dir.empty());
+  const Model functional = Model::load_torchscript(dir + "/functional.pt");
+  ASSERT_EQ(functional.num_layers(), 5);
+  EXPECT_EQ(functional.layer_kind(1), "ReLU");
+  const torch::Tensor x = deepmutation_input();
+  const nlohmann::json options = {{"seed", 1}};
+  const Model mutant =
+      MutatorRegistry::global().create("afrm", options)->mutate(functional, deepmutation_inputs());
+  EXPECT_EQ(mutant.layer_edits(), "identity:1");
+  // By hand: the layers without the ReLU.
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    expected = functional.forward_layers(functional.forward_layers(x, 0, 1), 2, 5);
+  }
+  EXPECT_TRUE(torch::allclose(mutant.logits(x), expected, 1e-5, 1e-6));
+  EXPECT_FALSE(torch::allclose(mutant.logits(x), functional.logits(x), 1e-3, 1e-3));
+  const Model reloaded = round_trip(dir + "/cache", key_for(functional, "afrm", options), mutant);
+  ASSERT_TRUE(reloaded.valid());
+  EXPECT_EQ(reloaded.layer_edits(), "identity:1");
+  EXPECT_EQ(reloaded.fingerprint(), mutant.fingerprint());
+  EXPECT_TRUE(torch::equal(reloaded.logits(x), mutant.logits(x)));
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ MutationInputs synthetic_inputs(uint64_t seed) {
   return in;
 }
 
-std::string error_of(const std::function<void()>& f) {
+std::string tmr_error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const mutagen::Error& e) {
@@ -68,7 +68,7 @@ TEST(TmrMutator, EmptyINegNamesClassAndCluster) {
   in.cluster = 2;
   in.neg = Dataset{};
   const std::string msg =
-      error_of([&] { TmrMutator().mutate(Model::create("mnist_small", 0), in); });
+      tmr_error_of([&] { TmrMutator().mutate(Model::create("mnist_small", 0), in); });
   EXPECT_EQ(msg.rfind("cluster 2 of class 7: no correctly classified samples", 0), 0u) << msg;
 }
 
@@ -76,7 +76,7 @@ TEST(TmrMutator, MismatchedInputsAreErrors) {
   MutationInputs in = synthetic_inputs(0);
   in.pos.images = in.pos.images.slice(0, 0, 5);
   const std::string msg =
-      error_of([&] { TmrMutator().mutate(Model::create("mnist_small", 0), in); });
+      tmr_error_of([&] { TmrMutator().mutate(Model::create("mnist_small", 0), in); });
   EXPECT_NE(msg.find("I_pos"), std::string::npos) << msg;
   EXPECT_THROW(TmrMutator().mutate(Model(), synthetic_inputs(0)), mutagen::Error);
 }

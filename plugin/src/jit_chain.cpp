@@ -1,0 +1,347 @@
+// Reads a TorchScript forward as a chain of layers (jit_chain.h). The forward graph is walked in
+// order, following one tensor, the "current" value: a child module call on it is a layer, a
+// functional step on it (a node whose only tensor input is the current value and whose output is a
+// tensor) is a layer too, built as a small module whose forward is a copy of that node and of the
+// constants, sizes and lists it reads. Anything else that touches a tensor (a second branch, a
+// residual sum, a value kept from an earlier step) means the forward is no chain.
+#include "jit_chain.h"
+
+#include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/inliner.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace mutagen::internal {
+namespace {
+
+using torch::jit::Graph;
+using torch::jit::Node;
+using torch::jit::Value;
+
+constexpr const char* kFunctionalPrefix = "__torch__.mutagen.functional.";
+
+struct NotChain : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "aten::add(%h, %12) # model.py:14:15", for error messages.
+std::string describe(const Node* node) {
+  std::ostringstream out;
+  out << *node;
+  std::string s = out.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  const auto eq = s.find(" = ");
+  return eq == std::string::npos ? s : s.substr(eq + 3);
+}
+
+bool is_module_value(const Value* v) {
+  const auto cls = v->type()->cast<c10::ClassType>();
+  return cls && cls->is_module();
+}
+
+bool is_tensor(const Value* v) { return v->type()->isSubtypeOf(*c10::TensorType::get()); }
+
+// The name of the function or operator a step calls: "relu", "_max_pool2d", "view".
+std::string op_name(const Node* node) {
+  if (node->kind() == c10::prim::CallFunction) {
+    const Node* fn = node->input(0)->node();
+    if (fn->kind() == c10::prim::Constant && fn->hasAttribute(c10::attr::name))
+      return fn->s(c10::attr::name);
+    return "function";
+  }
+  return node->kind().toUnqualString();
+}
+
+// Index of a step's tensor argument (a CallFunction's first input is the function).
+size_t data_input(const Node* node) { return node->kind() == c10::prim::CallFunction ? 1 : 0; }
+
+std::optional<int64_t> constant_int(const Value* v) {
+  const auto iv = torch::jit::toIValue(v);
+  if (iv && iv->isInt()) return iv->toInt();
+  return std::nullopt;
+}
+
+std::optional<std::vector<int64_t>> constant_ints(const Value* v) {
+  if (const auto iv = torch::jit::toIValue(v); iv && iv->isIntList()) return iv->toIntVector();
+  if (v->node()->kind() != c10::prim::ListConstruct) return std::nullopt;
+  std::vector<int64_t> out;
+  for (const Value* e : v->node()->inputs()) {
+    const auto i = constant_int(e);
+    if (!i) return std::nullopt;
+    out.push_back(*i);
+  }
+  return out;
+}
+
+// The layer kind a functional step stands for, as a module of that kind would report it, so that
+// the code that reasons about layer kinds (fast pooling, Arachne's channel-wise shortcuts,
+// recognising a trailing softmax) treats F.relu like nn.ReLU; "Functional" for anything else.
+std::string kind_of(const std::string& op, const Node* node) {
+  static const std::map<std::string, std::string> kKinds = {{"relu", "ReLU"},
+                                                            {"relu_", "ReLU"},
+                                                            {"leaky_relu", "LeakyReLU"},
+                                                            {"elu", "ELU"},
+                                                            {"gelu", "GELU"},
+                                                            {"tanh", "Tanh"},
+                                                            {"sigmoid", "Sigmoid"},
+                                                            {"max_pool2d", "MaxPool2d"},
+                                                            {"_max_pool2d", "MaxPool2d"},
+                                                            {"avg_pool2d", "AvgPool2d"},
+                                                            {"dropout", "Dropout"},
+                                                            {"dropout_", "Dropout"},
+                                                            {"dropout2d", "Dropout2d"},
+                                                            {"feature_dropout", "Dropout2d"},
+                                                            {"softmax", "Softmax"},
+                                                            {"log_softmax", "LogSoftmax"}};
+  if (const auto it = kKinds.find(op); it != kKinds.end()) return it->second;
+  const size_t x = data_input(node);
+  // torch.flatten(x, 1) and x.view(x.size(0), -1) / x.reshape(x.size(0), -1): nn.Flatten().
+  if (op == "flatten" && node->inputs().size() == x + 3 &&
+      constant_int(node->input(x + 1)) == int64_t{1} &&
+      constant_int(node->input(x + 2)) == int64_t{-1})
+    return "Flatten";
+  if ((op == "view" || op == "reshape") && node->inputs().size() == x + 2) {
+    const Node* shape = node->input(x + 1)->node();
+    if (shape->kind() == c10::prim::ListConstruct && shape->inputs().size() == 2 &&
+        constant_int(shape->input(1)) == int64_t{-1}) {
+      const Node* size = shape->input(0)->node();
+      // A traced x.size(0) comes back through a tensor: aten::Int(prim::NumToTensor(size)).
+      if (size->kind() == c10::aten::Int &&
+          size->input(0)->node()->kind() == c10::prim::NumToTensor)
+        size = size->input(0)->node()->input(0)->node();
+      if (size->kind() == c10::aten::size && size->inputs().size() == 2 &&
+          size->input(0) == node->input(x) && constant_int(size->input(1)) == int64_t{0})
+        return "Flatten";
+    }
+  }
+  return "Functional";
+}
+
+// The attribute path from `self` to the module value `v` ({"layers", "0"} for self.layers[0] of an
+// nn.ModuleList), or nothing when v is no submodule reached by attributes.
+std::optional<std::vector<std::string>> module_path(const Value* v, const Value* self) {
+  std::vector<std::string> path;
+  for (const Value* at = v; at != self; at = at->node()->input(0)) {
+    if (at->node()->kind() != c10::prim::GetAttr || !is_module_value(at)) return std::nullopt;
+    path.insert(path.begin(), at->node()->s(c10::attr::name));
+  }
+  if (path.empty()) return std::nullopt;
+  return path;
+}
+
+// True when m's forward calls a child module: a container to read as a chain, not a leaf layer.
+bool calls_children(const torch::jit::Module& m) {
+  const auto method = m.find_method("forward");
+  if (!method) return false;
+  const Value* self = method->graph()->inputs()[0];
+  for (const Node* node : method->graph()->nodes())
+    if (node->kind() == c10::prim::CallMethod && module_path(node->input(0), self)) return true;
+  return false;
+}
+
+class ChainReader {
+ public:
+  explicit ChainReader(const torch::jit::Module& module) : module_(module) {}
+
+  // Appends the chain of module_ to `out`, names prefixed with `prefix`. Throws NotChain.
+  void read(const std::string& prefix, JitChain& out) {
+    const auto method = module_.find_method("forward");
+    if (!method) throw NotChain("it has no forward method");
+    graph_ = method->graph()->copy();
+    torch::jit::ConstantPropagation(graph_);
+    torch::jit::EliminateDeadCode(graph_);
+    if (graph_->inputs().size() != 2)
+      throw NotChain("its forward takes " + std::to_string(graph_->inputs().size() - 1) +
+                     " inputs, expected one tensor");
+    if (graph_->outputs().size() != 1) throw NotChain("its forward returns several values");
+    self_ = graph_->inputs()[0];
+    Value* current = graph_->inputs()[1];
+    for (Node* node : graph_->nodes()) {
+      const auto kind = node->kind();
+      if (kind == c10::prim::Constant) continue;
+      // Attributes are read where they are used; submodules where they are called.
+      if (kind == c10::prim::GetAttr &&
+          (node->input(0) == self_ || module_path(node->input(0), self_)))
+        continue;
+      const auto child =
+          kind == c10::prim::CallMethod ? module_path(node->input(0), self_) : std::nullopt;
+      if (child && node->s(c10::attr::name) == "forward" && node->inputs().size() == 2 &&
+          node->input(1) == current) {
+        add_child(*child, prefix, out);
+        current = node->output();
+        continue;
+      }
+      const bool tensor_out = node->outputs().size() == 1 && is_tensor(node->output());
+      const size_t x = data_input(node);
+      if (tensor_out && node->inputs().size() > x && node->input(x) == current) {
+        add_step(node, current, prefix, out);
+        current = node->output();
+        continue;
+      }
+      // A traced size goes through a tensor (prim::NumToTensor): a number, not a step.
+      if (kind == c10::prim::NumToTensor) continue;
+      bool makes_tensor = false;
+      for (const Value* o : node->outputs()) makes_tensor |= is_tensor(o) || is_module_value(o);
+      if (makes_tensor || !node->blocks().empty())
+        throw NotChain("its forward does more than pass one tensor from step to step: " +
+                       describe(node));
+      // A size, list or number a later step reads: copied into that step (steps_ checks it).
+    }
+    if (graph_->outputs()[0] != current)
+      throw NotChain("its forward does not return the result of its last step");
+  }
+
+ private:
+  void add_child(const std::vector<std::string>& attrs, const std::string& prefix, JitChain& out) {
+    std::string path = prefix;
+    torch::jit::Module child = module_;
+    for (const std::string& attr : attrs) {
+      path += (path.empty() ? "" : ".") + attr;
+      child = child.attr(attr).toModule();
+    }
+    if (calls_children(child)) {
+      JitChain inner;
+      try {
+        ChainReader(child).read(path, inner);
+        out.layers.insert(out.layers.end(), inner.layers.begin(), inner.layers.end());
+        out.names.insert(out.names.end(), inner.names.begin(), inner.names.end());
+        return;
+      } catch (const NotChain&) {
+        // A block that is no chain (a residual block, say) stays one layer of the outer chain.
+      }
+    }
+    out.layers.push_back(child);
+    out.names.push_back(path);
+  }
+
+  // A functional step as a layer: a module of its own, forward(self, x) = the step on x.
+  void add_step(Node* step, Value* current, const std::string& prefix, JitChain& out) {
+    const std::string op = op_name(step);
+    const std::string kind = kind_of(op, step);
+    auto cu = std::make_shared<torch::jit::CompilationUnit>();
+    torch::jit::Module layer(c10::QualifiedName(kFunctionalPrefix + kind), cu,
+                             /*shouldMangle=*/true);
+    if (!layer.hasattr("training"))
+      layer.register_attribute("training", c10::BoolType::get(), module_.is_training());
+
+    auto g = std::make_shared<Graph>();
+    Value* layer_self = g->addInput("self")->setType(layer.type());
+    Value* x = g->addInput("x")->setType(c10::TensorType::get());
+    std::unordered_map<Value*, Value*> env{{current, x}};
+    std::function<Value*(Value*)> copy = [&](Value* v) -> Value* {
+      if (const auto it = env.find(v); it != env.end()) return it->second;
+      Node* n = v->node();
+      Node* clone = nullptr;
+      if (n->kind() == c10::prim::GetAttr && n->input(0) == self_) {
+        // The model's train/eval flag or a non-module attribute: the layer gets its own slot,
+        // the same tensor for a parameter (shared, so the model's weights are the layer's).
+        const std::string name = n->s(c10::attr::name);
+        if (is_module_value(v))
+          throw NotChain("step " + describe(step) + " reads the child module '" + name + "'");
+        if (name != "training" && !layer.hasattr(name)) {
+          const c10::IValue value = module_.attr(name);
+          const auto slot = module_.type()->findAttributeSlot(name);
+          if (value.isTensor() && slot && module_.type()->is_parameter(*slot))
+            layer.register_parameter(name, value.toTensor(), false);
+          else
+            layer.register_attribute(name, v->type(), value);
+        }
+        clone = g->createGetAttr(layer_self, name);
+      } else if (n->kind() == c10::prim::Constant ||
+                 (n != step && n->blocks().empty() &&
+                  (!is_tensor(v) || n->kind() == c10::prim::NumToTensor))) {
+        clone = g->createClone(n, copy);
+      } else if (n == step) {
+        clone = g->createClone(n, copy);
+      } else {
+        throw NotChain("step " + describe(step) + " reads a tensor of an earlier step");
+      }
+      g->insertNode(clone);
+      for (size_t i = 0; i < n->outputs().size(); ++i) env[n->output(i)] = clone->output(i);
+      return env.at(v);
+    };
+    g->registerOutput(copy(step->output()));
+    torch::jit::Inline(*g);
+    torch::jit::ConstantPropagation(g);
+    torch::jit::EliminateDeadCode(g);
+    // An in-place step (F.relu(x, inplace=True) inlines to aten::relu_) is marked like an
+    // nn.ReLU(inplace=True): Model runs it on a copy of its caller's tensor.
+    for (const Node* n : g->nodes()) {
+      const std::string name = n->kind().toUnqualString();
+      if (n->kind().is_aten() && !name.empty() && name.back() == '_' && !layer.hasattr("inplace")) {
+        layer.register_attribute("inplace", c10::BoolType::get(), true);
+      }
+    }
+    auto* forward = cu->create_function(c10::QualifiedName(*layer.type()->name(), "forward"), g);
+    layer.type()->addMethod(forward);
+    if (kind == "MaxPool2d") describe_pooling(step, layer);
+
+    const std::string base = (prefix.empty() ? "" : prefix + ".") + "F." + op;
+    const int count = ++step_count_[base];
+    out.layers.push_back(layer);
+    out.names.push_back(count == 1 ? base : base + "#" + std::to_string(count));
+  }
+
+  // F.max_pool2d's constant arguments as the attributes nn.MaxPool2d has, so that the fast
+  // pooling (max_pool.h) recognises a plain one.
+  static void describe_pooling(const Node* step, torch::jit::Module& layer) {
+    const size_t x = data_input(step);
+    if (step->inputs().size() < x + 6) return;
+    const auto kernel = constant_ints(step->input(x + 1));
+    auto stride = constant_ints(step->input(x + 2));
+    const auto padding = constant_ints(step->input(x + 3));
+    const auto dilation = constant_ints(step->input(x + 4));
+    const auto ceil = torch::jit::toIValue(step->input(x + 5));
+    if (stride && stride->empty()) stride = kernel;  // F.max_pool2d's stride=None
+    if (!stride && torch::jit::toIValue(step->input(x + 2)) &&
+        torch::jit::toIValue(step->input(x + 2))->isNone())
+      stride = kernel;
+    if (!kernel || !stride || !padding || !dilation || !ceil || !ceil->isBool()) return;
+    const auto ints = c10::ListType::ofInts();
+    layer.register_attribute("kernel_size", ints, c10::List<int64_t>(*kernel));
+    layer.register_attribute("stride", ints, c10::List<int64_t>(*stride));
+    layer.register_attribute("padding", ints, c10::List<int64_t>(*padding));
+    layer.register_attribute("dilation", ints, c10::List<int64_t>(*dilation));
+    layer.register_attribute("ceil_mode", c10::BoolType::get(), ceil->toBool());
+  }
+
+  const torch::jit::Module& module_;
+  std::shared_ptr<Graph> graph_;
+  Value* self_ = nullptr;
+  std::map<std::string, int> step_count_;
+};
+
+}  // namespace
+
+JitChain jit_chain(const torch::jit::Module& module) {
+  JitChain chain;
+  try {
+    if (!calls_children(module)) throw NotChain("its forward calls no child module");
+    ChainReader(module).read("", chain);
+  } catch (const NotChain& e) {
+    chain.layers.clear();
+    chain.names.clear();
+    chain.why_not = e.what();
+  }
+  return chain;
+}
+
+bool is_functional_layer(const torch::jit::Module& layer) {
+  const auto name = layer.type()->name();
+  return name && name->qualifiedName().rfind(kFunctionalPrefix, 0) == 0;
+}
+
+void set_functional_training(torch::jit::Module& layer, bool on) {
+  if (is_functional_layer(layer)) layer.setattr("training", on);
+}
+
+}  // namespace mutagen::internal

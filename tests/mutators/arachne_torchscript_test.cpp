@@ -1,0 +1,151 @@
+// Arachne on a TorchScript model written the way Python code usually is (functional steps in
+// forward: F.relu, F.max_pool2d, x.view, F.softmax at the end): localisation and differential
+// evolution give exactly what they give on its nn.Sequential twin with the same weights. The
+// fixture is scripted by /usr/bin/python3 into the test's temp folder.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "mutagen/mutators/arachne.h"
+#include "test_support.h"
+
+namespace {
+
+using mutagen::ArachneDeMutator;
+using mutagen::ArachneOptions;
+using mutagen::Dataset;
+using mutagen::Model;
+using mutagen::MutationInputs;
+
+const char* kTwinScript = R"PY(
+import sys
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+out = sys.argv[1]
+torch.manual_seed(3)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3)
+        self.conv2 = nn.Conv2d(4, 6, 3)
+        self.fc1 = nn.Linear(6 * 2 * 2, 12)
+        self.fc2 = nn.Linear(12, 3)
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = x.view(x.size(0), -1)
+        x = F.relu(self.fc1(x))
+        return F.softmax(self.fc2(x), dim=1)
+
+net = Net().eval()
+with torch.no_grad():  # larger weights: random inputs fall into more than one class
+    net.fc2.weight.mul_(8); net.fc2.bias.zero_(); net.fc1.weight.mul_(3)
+twin = nn.Sequential(net.conv1, nn.ReLU(), net.conv2, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                     net.fc1, nn.ReLU(), net.fc2, nn.Softmax(dim=1)).eval()
+torch.jit.save(torch.jit.script(net), out + "/functional.pt")
+torch.jit.save(torch.jit.script(twin), out + "/twin.pt")
+
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(64, 64)
+        self.b = nn.Linear(64, 3)
+    def forward(self, x):
+        h = torch.flatten(x, 1)
+        return self.b(h + F.relu(self.a(h)))
+
+torch.jit.save(torch.jit.script(Residual().eval()), out + "/residual.pt")
+)PY";
+
+class ArachneTorchScript : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
+      skip_reason_ = "/usr/bin/python3 cannot import torch (install python3-torch)";
+      return;
+    }
+    dir_ = mutagen::testing_support::temp_dir("arachne_torchscript." + std::to_string(::getpid()));
+    std::ofstream(dir_ + "/make.py") << kTwinScript;
+    const std::string cmd = "/usr/bin/python3 '" + dir_ + "/make.py' '" + dir_ + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  void SetUp() override {
+    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
+  }
+
+  // Random 8x8 images labelled with the model's own predictions (all correctly classified); the
+  // most frequent class is the target, its first half I_neg, its second half I_pos.
+  static MutationInputs inputs(const Model& model) {
+    auto gen = at::detail::createCPUGenerator(21);
+    const torch::Tensor images = 3 * at::randn({240, 1, 8, 8}, gen);
+    const torch::Tensor labels = model.predict(images).to(torch::kLong);
+    const int64_t target = torch::bincount(labels).argmax().item<int64_t>();
+    const torch::Tensor members = labels.eq(target).nonzero().squeeze(1);
+    const torch::Tensor rest = labels.ne(target).nonzero().squeeze(1);
+    const int64_t half = members.size(0) / 2;
+    auto subset = [&](const torch::Tensor& index) {
+      Dataset d;
+      d.images = images.index_select(0, index);
+      d.labels = labels.index_select(0, index);
+      d.num_classes = 3;
+      return d;
+    };
+    MutationInputs in;
+    in.target_class = target;
+    in.neg = subset(members.slice(0, 0, half));
+    in.pos = subset(members.slice(0, half));
+    in.other = subset(rest);
+    in.seed = 5;
+    return in;
+  }
+
+  static inline std::string dir_, skip_reason_;
+};
+
+TEST_F(ArachneTorchScript, FunctionalForwardLocalisesAndEvolvesLikeItsSequentialTwin) {
+  const Model functional = Model::load(dir_ + "/functional.pt");
+  const Model twin = Model::load(dir_ + "/twin.pt");
+  ASSERT_EQ(functional.num_layers(), twin.num_layers());
+  const MutationInputs in = inputs(twin);
+  ASSERT_GT(in.neg.images.size(0), 10);
+  ASSERT_GT(in.other.images.size(0), 10);
+  // "fc1" names the same layer in both; "auto" finds it through the functional steps.
+  EXPECT_EQ(mutagen::resolve_layer(functional, "fc1"), 6);
+  EXPECT_EQ(mutagen::resolve_layer(functional, "auto"), 6);
+  EXPECT_EQ(functional.logits_end(), twin.num_layers() - 1);
+  for (const int64_t layer : {0, 2, 6}) {
+    const auto a = mutagen::localise(functional, layer, in.neg, in.pos, 6);
+    const auto b = mutagen::localise(twin, layer, in.neg, in.pos, 6);
+    EXPECT_EQ(a.selected, b.selected) << "layer " << layer;
+    EXPECT_TRUE(torch::allclose(a.gl, b.gl, 1e-5, 1e-9)) << "layer " << layer;
+    EXPECT_TRUE(torch::allclose(a.fi, b.fi, 1e-5, 1e-9)) << "layer " << layer;
+
+    const ArachneDeMutator de(
+        ArachneOptions().layer(std::to_string(layer)).count(6).population(16).generations(6));
+    const Model ma = de.mutate(functional, in), mb = de.mutate(twin, in);
+    const int64_t changed =
+        functional.layer_weight(layer).ne(ma.layer_weight(layer)).sum().item<int64_t>();
+    EXPECT_GT(changed, 0) << "layer " << layer;
+    EXPECT_LE(changed, 6) << "layer " << layer;
+    EXPECT_TRUE(torch::allclose(ma.layer_weight(layer), mb.layer_weight(layer), 1e-6, 1e-7))
+        << "layer " << layer;
+    // The mutant of the functional model runs its changed weights like the twin's mutant.
+    EXPECT_TRUE(torch::allclose(ma.logits(in.neg.images), mb.logits(in.neg.images), 1e-4, 1e-5));
+  }
+}
+
+// A forward that is no chain (a residual sum) cannot be localised: whatever the layer option, the
+// error names the file, the graph node that breaks the chain and what forward should look like.
+TEST_F(ArachneTorchScript, ResidualForwardIsAClearError) {
+  const Model residual = Model::load(dir_ + "/residual.pt");
+  for (const std::string spec : {"auto", "0", "a"})
+    mutagen::testing_support::expect_error(
+        [&] { mutagen::resolve_layer(residual, spec); },
+        {"residual.pt", "not a plain chain", "aten::add", "pass one tensor from step to step"});
+}
+
+}  // namespace
