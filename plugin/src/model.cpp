@@ -55,6 +55,18 @@ auto guarded(const std::string& context, F&& f) -> decltype(f()) {
   }
 }
 
+// Data sets are float32 images: a model saved in another precision (model.double() in Python)
+// gets a clear error instead of torch's dtype mismatch deep in its first layer.
+void check_float(const internal::ModelImpl& m, const torch::Tensor& x) {
+  for (const auto& [name, p] : m.named_parameters()) {
+    if (p.scalar_type() == x.scalar_type()) return;
+    throw Error(m.describe() + ": parameter '" + name + "' is " +
+                std::string(c10::toString(p.scalar_type())) + ", but the input is " +
+                c10::toString(x.scalar_type()) + " (mutagen's data sets are float32 images " +
+                "[N, 1, H, W] in [0, 1]); save the model in float32 (model.float() in Python)");
+  }
+}
+
 }  // namespace
 
 Model Model::create(const std::string& architecture, uint64_t seed) {
@@ -204,33 +216,31 @@ torch::Tensor Model::logits(const torch::Tensor& x, int64_t batch_size) const {
   if (!x.defined() || x.dim() < 1)
     throw Error("Model::logits: input must be a defined tensor [N, ...], got " + shape_of(x));
   if (batch_size <= 0) throw Error("Model::logits: batch_size must be positive");
-  return guarded("model '" + m.architecture + "': inference on input " + shape_of(x) + " failed",
-                 [&] {
-                   torch::NoGradGuard no_grad;
-                   const bool was_training = m.training();
-                   if (was_training) m.set_training(false);
-                   std::vector<torch::Tensor> parts;
-                   const int64_t n = x.size(0);
-                   // Data sets stay where the caller keeps them (the CPU): each batch goes to
-                   // the model's device and its logits come back to the input's.
-                   const torch::Device device = m.device();
-                   auto run = [&](const torch::Tensor& b) {
-                     return m.run_logits(b.to(device)).to(x.device());
-                   };
-                   try {
-                     if (n <= batch_size) {
-                       parts.push_back(run(x));
-                     } else {
-                       for (int64_t i = 0; i < n; i += batch_size)
-                         parts.push_back(run(x.slice(0, i, std::min(n, i + batch_size))));
-                     }
-                   } catch (...) {
-                     if (was_training) m.set_training(true);
-                     throw;
-                   }
-                   if (was_training) m.set_training(true);
-                   return parts.size() == 1 ? parts[0] : torch::cat(parts);
-                 });
+  check_float(m, x);
+  return guarded(m.describe() + ": inference on input " + shape_of(x) + " failed", [&] {
+    torch::NoGradGuard no_grad;
+    const bool was_training = m.training();
+    if (was_training) m.set_training(false);
+    std::vector<torch::Tensor> parts;
+    const int64_t n = x.size(0);
+    // Data sets stay where the caller keeps them (the CPU): each batch goes to
+    // the model's device and its logits come back to the input's.
+    const torch::Device device = m.device();
+    auto run = [&](const torch::Tensor& b) { return m.run_logits(b.to(device)).to(x.device()); };
+    try {
+      if (n <= batch_size) {
+        parts.push_back(run(x));
+      } else {
+        for (int64_t i = 0; i < n; i += batch_size)
+          parts.push_back(run(x.slice(0, i, std::min(n, i + batch_size))));
+      }
+    } catch (...) {
+      if (was_training) m.set_training(true);
+      throw;
+    }
+    if (was_training) m.set_training(true);
+    return parts.size() == 1 ? parts[0] : torch::cat(parts);
+  });
 }
 
 torch::Tensor Model::predict(const torch::Tensor& x, int64_t batch_size) const {
@@ -239,7 +249,8 @@ torch::Tensor Model::predict(const torch::Tensor& x, int64_t batch_size) const {
 
 torch::Tensor Model::forward(const torch::Tensor& x) const {
   auto& m = checked(impl_);
-  return guarded("model '" + m.architecture + "': forward on input " + shape_of(x) + " failed",
+  check_float(m, x);
+  return guarded(m.describe() + ": forward on input " + shape_of(x) + " failed",
                  [&] { return m.run_logits(x.to(m.device())); });
 }
 
@@ -247,7 +258,7 @@ void Model::train(bool on) const { checked(impl_).set_training(on); }
 
 void Model::to(const torch::Device& device) const {
   auto& m = checked(impl_);
-  guarded("model '" + m.architecture + "': moving to " + device.str() + " failed", [&] {
+  guarded(m.describe() + ": moving to " + device.str() + " failed", [&] {
     if (m.is_jit) {
       m.jit.to(device);
       for (auto& copy : m.jit_copies) copy.to(device);
@@ -261,7 +272,7 @@ torch::Device Model::device() const { return checked(impl_).device(); }
 
 Model Model::clone() const {
   auto& m = checked(impl_);
-  return guarded("model '" + m.architecture + "': clone failed", [&] {
+  return guarded(m.describe() + ": clone failed", [&] {
     if (m.is_jit) {
       // deepcopy clones tensors through autograd; without grad they stay leaves, then the
       // requires_grad flags are restored so the copy trains like the original.
@@ -332,7 +343,7 @@ torch::Tensor Model::forward_layers(const torch::Tensor& x, int64_t begin, int64
     throw Error("Model::forward_layers: range [" + std::to_string(begin) + ", " +
                 std::to_string(end) + ") is not within [0, " + std::to_string(n) + "] of model '" +
                 m.architecture + "'");
-  return guarded("model '" + m.architecture + "': forward_layers [" + std::to_string(begin) + ", " +
+  return guarded(m.describe() + ": forward_layers [" + std::to_string(begin) + ", " +
                      std::to_string(end) + ") on input " + shape_of(x) + " failed",
                  [&] { return m.run_layers(x.to(m.device()), begin, end); });
 }

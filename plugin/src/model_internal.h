@@ -8,10 +8,16 @@
 
 namespace mutagen::internal {
 
-// A short message for any exception (c10::Error without its C++ backtrace).
+// A short message for any exception: c10::Error without its C++ backtrace, and a TorchScript
+// interpreter error without its two tracebacks (its last line says what failed:
+// "RuntimeError: mat1 and mat2 shapes cannot be multiplied (7168x28 and 784x32)").
 inline std::string torch_message(const std::exception& e) {
-  if (const auto* c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
-  return e.what();
+  std::string s = e.what();
+  if (const auto* c = dynamic_cast<const c10::Error*>(&e)) s = c->what_without_backtrace();
+  if (s.find("TorchScript interpreter") == std::string::npos) return s;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  const auto last = s.rfind('\n');
+  return last == std::string::npos ? s : s.substr(last + 1);
 }
 
 // True when `name` is a registered architecture (builtins included).

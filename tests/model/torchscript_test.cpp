@@ -96,6 +96,10 @@ class Stack(nn.Module):
             x = torch.relu(layer(x))
         return x
 
+torch.jit.save(torch.jit.script(nn.Sequential(nn.Linear(64, 4)).eval()), out + "/noflat.pt")
+torch.jit.save(torch.jit.script(nn.Sequential(nn.Flatten(), nn.Linear(64, 4)).double().eval()),
+               out + "/double.pt")
+
 stack = Stack().eval()
 torch.jit.save(torch.jit.script(stack), out + "/stack.pt")
 torch.jit.save(torch.jit.script(nn.Sequential(nn.Flatten(), nn.ReLU(inplace=True),
@@ -362,6 +366,27 @@ TEST_F(TorchScript, ModuleListLoopIsReadAsAChain) {
   EXPECT_TRUE(torch::allclose(m.logits(x()), tensor("stack", {5, 4}), 1e-4, 1e-5));
   EXPECT_TRUE(torch::allclose(m.forward_layers(m.forward_layers(x(), 0, 2), 2, 5),
                               tensor("stack", {5, 4}), 1e-4, 1e-5));
+}
+
+// A model that does not take mutagen's images (no Flatten before its Linear, float64 weights)
+// fails with a short error naming the file and what went wrong, without TorchScript's tracebacks.
+TEST_F(TorchScript, WrongInputShapeOrPrecisionIsAShortNamedError) {
+  try {
+    Model::load(dir_ + "/noflat.pt").logits(x());
+    ADD_FAILURE() << "no error";
+  } catch (const mutagen::Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("noflat.pt': inference on input [5, 1, 8, 8] failed"), std::string::npos)
+        << what;
+    EXPECT_NE(what.find("RuntimeError: mat1 and mat2 shapes cannot be multiplied"),
+              std::string::npos)
+        << what;
+    EXPECT_EQ(what.find("Traceback"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+  mutagen::testing_support::expect_error(
+      [&] { Model::load(dir_ + "/double.pt").logits(x()); },
+      {"double.pt", "parameter '1.weight' is Double", "input is Float", "model.float()"});
 }
 
 }  // namespace
