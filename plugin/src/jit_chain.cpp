@@ -194,7 +194,7 @@ class ChainReader {
       if (makes_tensor || !node->blocks().empty())
         throw NotChain("its forward does more than pass one tensor from step to step: " +
                        describe(node));
-      // A size, list or number a later step reads: copied into that step (steps_ checks it).
+      // A size, list or number a later step reads: add_step copies it (and checks what it reads).
     }
     if (graph_->outputs()[0] != current)
       throw NotChain("its forward does not return the result of its last step");
