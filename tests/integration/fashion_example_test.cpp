@@ -31,10 +31,8 @@ class FashionExample : public ::testing::Test {
   // One run per build of the example binary, kept in the build tree (ctest runs each test in its
   // own process); the instances are made once.
   static void SetUpTestSuite() {
-    if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-      skip_ = "/usr/bin/python3 cannot import torch (install python3-torch)";
-      return;
-    }
+    skip_ = mutagen::testing_support::python_torch_missing();
+    if (!skip_.empty()) return;
     if (!fs::exists(fs::path(kFashionDir) / "train-images-idx3-ubyte.gz")) {
       skip_ = std::string(kFashionDir) + " missing (install dataset-fashion-mnist)";
       return;

@@ -1,11 +1,8 @@
 // TorchScript models: a fixture scripted by /usr/bin/python3 (torch.jit.script / trace) into the
 // test's temp folder, with the logits Python computed written as JSON to compare against.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "jit_chain.h"
 #include "max_pool.h"
@@ -115,16 +112,10 @@ with torch.no_grad():
 class TorchScript : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-      skip_reason_ = "/usr/bin/python3 cannot import torch (install python3-torch)";
-      return;
-    }
-    // One folder per process: ctest runs each test as its own process, possibly in parallel.
-    dir_ = mutagen::testing_support::temp_dir("torchscript_fixture." + std::to_string(::getpid()));
-    const std::string script = dir_ + "/make_fixture.py";
-    std::ofstream(script) << kScript;
-    const std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    skip_reason_ = mutagen::testing_support::python_torch_missing();
+    if (!skip_reason_.empty()) return;
+    dir_ = mutagen::testing_support::run_python_fixture("torchscript_fixture", kScript);
+    ASSERT_FALSE(dir_.empty()) << "the fixture script failed";
     expected_ = mutagen::read_json(dir_ + "/expected.json");
   }
   static void TearDownTestSuite() {

@@ -3,10 +3,6 @@
 // evolution give exactly what they give on its nn.Sequential twin with the same weights. The
 // fixture is scripted by /usr/bin/python3 into the test's temp folder.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
 
 #include "mutagen/mutators/arachne.h"
 #include "test_support.h"
@@ -64,14 +60,10 @@ torch.jit.save(torch.jit.script(Residual().eval()), out + "/residual.pt")
 class ArachneTorchScript : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-      skip_reason_ = "/usr/bin/python3 cannot import torch (install python3-torch)";
-      return;
-    }
-    dir_ = mutagen::testing_support::temp_dir("arachne_torchscript." + std::to_string(::getpid()));
-    std::ofstream(dir_ + "/make.py") << kTwinScript;
-    const std::string cmd = "/usr/bin/python3 '" + dir_ + "/make.py' '" + dir_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    skip_reason_ = mutagen::testing_support::python_torch_missing();
+    if (!skip_reason_.empty()) return;
+    dir_ = mutagen::testing_support::run_python_fixture("arachne_torchscript", kTwinScript);
+    ASSERT_FALSE(dir_.empty()) << "the fixture script failed";
   }
   void SetUp() override {
     if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;

@@ -2,10 +2,6 @@
 // C++ sequential models reload with their edited structure (not the registered architecture), and
 // TorchScript mutants from their own saved graph plus their edits.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
 
 #include "deepmutation_fixture.h"
 #include "mutagen/mutant_cache.h"
@@ -106,22 +102,14 @@ torch.jit.save(torch.jit.script(Residual().eval()), sys.argv[1] + "/residual.pt"
 
 // The scripted fixtures of kScript, made once per test binary in its own folder.
 std::string scripted_fixtures() {
-  static const std::string dir = [] {
-    const std::string d = mutagen::testing_support::temp_dir("deepmutation_torchscript." +
-                                                             std::to_string(::getpid()));
-    std::ofstream(d + "/make.py") << kScript;
-    const std::string cmd = "/usr/bin/python3 '" + d + "/make.py' '" + d + "'";
-    return std::system(cmd.c_str()) == 0 ? d : std::string();
-  }();
+  static const std::string dir =
+      mutagen::testing_support::run_python_fixture("deepmutation_torchscript", kScript);
   return dir;
 }
 
-bool python_torch() {
-  return std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
-}
-
 TEST(DeepMutationCache, TorchScriptMutantsReloadAsThemselves) {
-  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  if (const auto why = mutagen::testing_support::python_torch_missing(); !why.empty())
+    GTEST_SKIP() << why;
   const std::string dir = scripted_fixtures();
   ASSERT_FALSE(dir.empty()) << "making the scripted fixtures failed";
   const Model original = Model::load_torchscript(dir + "/seq.pt");
@@ -153,7 +141,8 @@ TEST(DeepMutationCache, TorchScriptMutantsReloadAsThemselves) {
 // layers in their new order compute, and a repeated layer keeps its own (changed) weights through
 // save and load.
 TEST(DeepMutationCache, TorchScriptEditsComputeTheEditedChain) {
-  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  if (const auto why = mutagen::testing_support::python_torch_missing(); !why.empty())
+    GTEST_SKIP() << why;
   const std::string dir = scripted_fixtures();
   ASSERT_FALSE(dir.empty());
   const Model original = Model::load_torchscript(dir + "/seq.pt");
@@ -194,7 +183,8 @@ TEST(DeepMutationCache, TorchScriptEditsComputeTheEditedChain) {
 // A scripted module whose forward is no chain (a residual sum) cannot be edited: the structural
 // operators say so (skipped with the reason), the weight operators still apply.
 TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicableForStructuralOperators) {
-  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  if (const auto why = mutagen::testing_support::python_torch_missing(); !why.empty())
+    GTEST_SKIP() << why;
   const std::string dir = scripted_fixtures();
   ASSERT_FALSE(dir.empty());
   const Model residual = Model::load_torchscript(dir + "/residual.pt");
@@ -213,7 +203,8 @@ TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicableForStructuralOper
 // A forward of functional steps (F.relu, F.max_pool2d, torch.flatten) is read from its graph as a
 // chain: removing its activation edits the chain, and the mutant reloads from its file as itself.
 TEST(DeepMutationCache, TorchScriptFunctionalForwardIsEditedAsAChain) {
-  if (!python_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch (python3-torch)";
+  if (const auto why = mutagen::testing_support::python_torch_missing(); !why.empty())
+    GTEST_SKIP() << why;
   const std::string dir = scripted_fixtures();
   ASSERT_FALSE(dir.empty());
   const Model functional = Model::load_torchscript(dir + "/functional.pt");

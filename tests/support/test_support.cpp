@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -37,6 +38,19 @@ std::string read_text(const std::string& path) {
 std::string digits_dir() {
   fs::path d = fs::path(MUTAGEN_DATA_DIR) / "digits";
   return fs::exists(d / "t10k-labels-idx1-ubyte") ? d.string() : std::string();
+}
+
+std::string python_torch_missing() {
+  static const bool ok = std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+  return ok ? "" : "/usr/bin/python3 cannot import torch (install python3-torch)";
+}
+
+std::string run_python_fixture(const std::string& name, const std::string& script) {
+  // One folder per process: ctest runs each test as its own process, possibly in parallel.
+  const std::string dir = temp_dir(name + "." + std::to_string(::getpid()));
+  std::ofstream(dir + "/make_fixture.py") << script;
+  const std::string cmd = "/usr/bin/python3 '" + dir + "/make_fixture.py' '" + dir + "'";
+  return std::system(cmd.c_str()) == 0 ? dir : std::string();
 }
 
 }  // namespace mutagen::testing_support

@@ -21,6 +21,13 @@ std::string read_text(const std::string& path);
 // build/data/digits (the npm digits converted by scripts/build.sh); empty string if absent.
 std::string digits_dir();
 
+// Empty when /usr/bin/python3 (Debian's, with python3-torch) can import torch; otherwise the reason
+// a test that needs it is skipped.
+std::string python_torch_missing();
+// Writes `script` into a fresh temp folder named after `name` and the process, runs it with
+// /usr/bin/python3 and that folder as its argument, and returns the folder (empty if it failed).
+std::string run_python_fixture(const std::string& name, const std::string& script);
+
 // Expects `f` to throw mutagen::Error whose message contains every one of `parts`.
 template <typename F>
 void expect_error(F&& f, const std::vector<std::string>& parts) {
