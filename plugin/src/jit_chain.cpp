@@ -12,6 +12,7 @@
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -256,11 +257,9 @@ class ChainReader {
             layer.register_attribute(name, v->type(), value);
         }
         clone = g->createGetAttr(layer_self, name);
-      } else if (n->kind() == c10::prim::Constant ||
-                 (n != step && n->blocks().empty() &&
-                  (!is_tensor(v) || n->kind() == c10::prim::NumToTensor))) {
-        clone = g->createClone(n, copy);
-      } else if (n == step) {
+      } else if (n == step || n->kind() == c10::prim::Constant ||
+                 (n->blocks().empty() && (!is_tensor(v) || n->kind() == c10::prim::NumToTensor))) {
+        // The step itself, and the constants, sizes and lists it reads.
         clone = g->createClone(n, copy);
       } else {
         throw NotChain("step " + describe(step) + " reads a tensor of an earlier step");
@@ -275,12 +274,12 @@ class ChainReader {
     torch::jit::EliminateDeadCode(g);
     // An in-place step (F.relu(x, inplace=True) inlines to aten::relu_) is marked like an
     // nn.ReLU(inplace=True): Model runs it on a copy of its caller's tensor.
-    for (const Node* n : g->nodes()) {
-      const std::string name = n->kind().toUnqualString();
-      if (n->kind().is_aten() && !name.empty() && name.back() == '_' && !layer.hasattr("inplace")) {
-        layer.register_attribute("inplace", c10::BoolType::get(), true);
-      }
-    }
+    const auto nodes = g->nodes();
+    if (std::any_of(nodes.begin(), nodes.end(), [](const Node* n) {
+          const std::string name = n->kind().toUnqualString();
+          return n->kind().is_aten() && !name.empty() && name.back() == '_';
+        }))
+      layer.register_attribute("inplace", c10::BoolType::get(), true);
     auto* forward = cu->create_function(c10::QualifiedName(*layer.type()->name(), "forward"), g);
     layer.type()->addMethod(forward);
     if (kind == "MaxPool2d") describe_pooling(step, layer);
@@ -301,10 +300,9 @@ class ChainReader {
     const auto padding = constant_ints(step->input(x + 3));
     const auto dilation = constant_ints(step->input(x + 4));
     const auto ceil = torch::jit::toIValue(step->input(x + 5));
-    if (stride && stride->empty()) stride = kernel;  // F.max_pool2d's stride=None
-    if (!stride && torch::jit::toIValue(step->input(x + 2)) &&
-        torch::jit::toIValue(step->input(x + 2))->isNone())
-      stride = kernel;
+    // F.max_pool2d's stride=None (an empty list once traced) means the kernel size.
+    const auto stride_value = torch::jit::toIValue(step->input(x + 2));
+    if ((stride && stride->empty()) || (stride_value && stride_value->isNone())) stride = kernel;
     if (!kernel || !stride || !padding || !dilation || !ceil || !ceil->isBool()) return;
     const auto ints = c10::ListType::ofInts();
     layer.register_attribute("kernel_size", ints, c10::List<int64_t>(*kernel));

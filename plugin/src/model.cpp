@@ -58,13 +58,14 @@ auto guarded(const std::string& context, F&& f) -> decltype(f()) {
 // Data sets are float32 images: a model saved in another precision (model.double() in Python)
 // gets a clear error instead of torch's dtype mismatch deep in its first layer.
 void check_float(const internal::ModelImpl& m, const torch::Tensor& x) {
-  for (const auto& [name, p] : m.named_parameters()) {
-    if (p.scalar_type() == x.scalar_type()) return;
-    throw Error(m.describe() + ": parameter '" + name + "' is " +
-                std::string(c10::toString(p.scalar_type())) + ", but the input is " +
-                c10::toString(x.scalar_type()) + " (mutagen's data sets are float32 images " +
-                "[N, 1, H, W] in [0, 1]); save the model in float32 (model.float() in Python)");
-  }
+  const auto params = m.named_parameters();
+  if (params.empty()) return;
+  const auto& [name, p] = params.front();
+  if (p.scalar_type() == x.scalar_type()) return;
+  throw Error(m.describe() + ": parameter '" + name + "' is " +
+              std::string(c10::toString(p.scalar_type())) + ", but the input is " +
+              c10::toString(x.scalar_type()) + " (mutagen's data sets are float32 images " +
+              "[N, 1, H, W] in [0, 1]); save the model in float32 (model.float() in Python)");
 }
 
 }  // namespace

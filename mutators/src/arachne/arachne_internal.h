@@ -12,6 +12,10 @@
 
 namespace mutagen::internal {
 
+// Throws the model's own error when its layers cannot be reached (a TorchScript forward that is no
+// chain: it says why), before any layer index is looked at.
+void check_layers_reachable(const Model& model);
+
 // "layer 3 ('3', Linear)": how errors name a layer.
 std::string describe_layer(const Model& model, int64_t layer);
 

@@ -12,10 +12,14 @@ std::string describe_layer(const Model& model, int64_t layer) {
          model.layer_kind(layer) + ")";
 }
 
+void check_layers_reachable(const Model& model) {
+  if (model.num_layers() == 0) model.layer_kind(0);  // throws, naming the model and why
+}
+
 void check_kernel_layer(const Model& model, int64_t layer, const std::string& what) {
   if (!model.valid()) throw Error(what + ": the model is empty");
+  check_layers_reachable(model);
   const int64_t n = model.num_layers();
-  if (n == 0) model.layer_kind(0);  // throws the model's own "layers cannot be reached" error
   if (layer < 0 || layer >= model.logits_end())
     throw Error(what + ": layer " + std::to_string(layer) +
                 " out of range, expected an index in [0, " + std::to_string(model.logits_end()) +

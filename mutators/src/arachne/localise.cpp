@@ -11,8 +11,7 @@ namespace mutagen {
 
 int64_t resolve_layer(const Model& model, const std::string& spec) {
   if (!model.valid()) throw Error("layer '" + spec + "': the model is empty");
-  // A model whose layers cannot be reached says why (its own error), whatever the spec.
-  if (model.num_layers() == 0) model.layer_kind(0);
+  internal::check_layers_reachable(model);  // whatever the spec
   const int64_t end = model.logits_end();
   if (spec == "auto") {
     std::vector<int64_t> kernels;
