@@ -4,9 +4,11 @@
 // layer and how many weights it changed (found by comparing the mutant with the original).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "commands.h"
 #include "mutagen/error.h"
@@ -29,6 +31,9 @@ nlohmann::json parse_options(const std::vector<std::string>& pairs) {
   for (const auto& p : pairs) {
     const auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--option '" + p + "': expected key=value");
+    if (j.contains(p.substr(0, eq)))
+      throw Error("--option '" + p + "': option '" + p.substr(0, eq) +
+                  "' given twice, expected each key once");
     const std::string value = p.substr(eq + 1);
     nlohmann::json v = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
     j[p.substr(0, eq)] = v.is_discarded() ? nlohmann::json(value) : v;
@@ -44,22 +49,49 @@ nlohmann::json misprediction(const Model& model, const Dataset& data,
   return 1.0 - accuracy(model, d.images, d.labels);
 }
 
-// Layers whose weight or bias differ, and how many elements differ in total.
-std::pair<nlohmann::json, int64_t> changed_weights(const Model& original, const Model& mutant) {
-  nlohmann::json layers = nlohmann::json::array();
-  int64_t changed = 0;
-  for (int64_t k = 0; k < original.num_layers(); ++k) {
-    int64_t here = 0;
-    for (const bool bias : {false, true}) {
-      const torch::Tensor a = bias ? original.layer_bias(k) : original.layer_weight(k);
-      const torch::Tensor b = bias ? mutant.layer_bias(k) : mutant.layer_weight(k);
-      if (a.defined() && b.defined()) here += a.ne(b.to(a.device())).sum().item<int64_t>();
+// What a mutant changed: the layers whose weight or bias differ or whose structure was edited,
+// how many elements differ in total, and the structural edits (DeepMutation++'s layer operators
+// change no weight: "identity:7").
+struct Change {
+  nlohmann::json layer;
+  int64_t weights = 0;
+  std::string edits;
+};
+
+Change describe_change(const Model& original, const Model& mutant) {
+  Change c;
+  std::vector<int64_t> layers;
+  const std::string& before = original.layer_edits();
+  const std::string& after = mutant.layer_edits();
+  if (after != before) {
+    c.edits = after.compare(0, before.size(), before) == 0 && after.size() > before.size()
+                  ? after.substr(before.empty() ? 0 : before.size() + 1)
+                  : after;
+    // "kind:index" entries, comma-separated.
+    std::stringstream entries(c.edits);
+    for (std::string e; std::getline(entries, e, ',');) {
+      const auto colon = e.find(':');
+      if (colon != std::string::npos) layers.push_back(std::stoll(e.substr(colon + 1)));
     }
-    if (here > 0) layers.push_back(k);
-    changed += here;
   }
-  if (layers.size() == 1) return {layers[0], changed};
-  return {layers, changed};
+  // A structural edit shifts the layers after it: weights are compared only without one.
+  if (c.edits.empty()) {
+    for (int64_t k = 0; k < original.num_layers(); ++k) {
+      int64_t here = 0;
+      for (const bool bias : {false, true}) {
+        const torch::Tensor a = bias ? original.layer_bias(k) : original.layer_weight(k);
+        const torch::Tensor b = bias ? mutant.layer_bias(k) : mutant.layer_weight(k);
+        if (a.defined() && b.defined() && a.sizes() == b.sizes())
+          here += a.ne(b.to(a.device())).sum().item<int64_t>();
+      }
+      if (here > 0) layers.push_back(k);
+      c.weights += here;
+    }
+  }
+  std::sort(layers.begin(), layers.end());
+  layers.erase(std::unique(layers.begin(), layers.end()), layers.end());
+  c.layer = layers.size() == 1 ? nlohmann::json(layers[0]) : nlohmann::json(layers);
+  return c;
 }
 
 }  // namespace
@@ -97,11 +129,12 @@ void add_mutate_command(CLI::App& app, int& exit_code) {
       const Dataset d = t.data.subset(others);
       other_change = accuracy(mutant, d.images, d.labels) - accuracy(t.model, d.images, d.labels);
     }
-    const auto [layer, weights] = changed_weights(t.model, mutant);
+    const Change change = describe_change(t.model, mutant);
     const auto& s = t.selection;
     std::cout << nlohmann::json{{"operator", args->op},
                                 {"options", mutator->options()},
                                 {"seconds", seconds},
+                                {"original_accuracy", t.original_accuracy},
                                 {"misprediction_neg", misprediction(mutant, t.data, s.neg)},
                                 {"misprediction_pos", misprediction(mutant, t.data, s.pos)},
                                 {"heldout_misprediction_neg",
@@ -109,8 +142,9 @@ void add_mutate_command(CLI::App& app, int& exit_code) {
                                 {"heldout_misprediction_pos",
                                  misprediction(mutant, t.data, s.heldout_pos)},
                                 {"other_classes_accuracy_change", other_change},
-                                {"layer", layer},
-                                {"weights_changed", weights},
+                                {"layer", change.layer},
+                                {"weights_changed", change.weights},
+                                {"edits", change.edits},
                                 {"out", args->out}}
                      .dump()
               << "\n";

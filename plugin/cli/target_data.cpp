@@ -1,6 +1,8 @@
 // Loading a (class, cluster) target for the localise and mutate subcommands.
 #include "target_data.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 
 #include "mutagen/device.h"
@@ -30,7 +32,7 @@ void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) 
 
 TargetData load_target(const TargetArgs& args) {
   if (!(args.heldout >= 0 && args.heldout < 1))
-    throw Error("--heldout " + std::to_string(args.heldout) + ": expected a fraction in [0, 1)");
+    throw Error("--heldout " + fmt::format("{}", args.heldout) + ": expected a fraction in [0, 1)");
   // Before anything loads or runs: a bad device is an error at start.
   const torch::Device device = parse_device(args.device, "--device");
   TargetData t;
@@ -59,6 +61,8 @@ TargetData load_target(const TargetArgs& args) {
                 "}");
   }
   const torch::Tensor correct = t.model.predict(t.data.images).eq(t.data.labels);
+  t.original_accuracy =
+      internal::warn_if_inaccurate(correct, "model '" + args.model + "'", args.images);
   t.selection = internal::select_inputs(correct, t.data.labels, cc, args.cluster, args.heldout,
                                         /*other_ratio=*/1.0, args.seed);
   if (t.selection.neg.empty())

@@ -31,6 +31,7 @@ struct TargetData {
   Dataset data;
   internal::InputSelection selection;
   MutationInputs inputs;
+  double original_accuracy = 0;  // on the whole training data
 };
 
 // Loads everything and selects the inputs; errors name the file, the class or the cluster and what

@@ -2,6 +2,8 @@
 // HTML pages opened in headless Chromium (reporters/npm/check_page.mjs): no console error, no
 // network request, the score and the number of mutants in the rendered DOM, a screenshot in the
 // build tree.
+#include "browser.h"
+
 #include <filesystem>
 
 #include "builtin.h"
@@ -15,8 +17,12 @@ namespace mutagen {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_support::expect_png;
 using testing_support::fixture_report;
+using testing_support::open_in_chromium;
+using testing_support::PageCheck;
 using testing_support::run_command;
+using testing_support::skip_without_chromium;
 using testing_support::temp_dir;
 
 const std::string kNpm = std::string(MUTAGEN_SOURCE_DIR) + "/reporters/npm";
@@ -43,51 +49,6 @@ TEST(ElementsSchema, ReportIsValid) {
   const std::string bad = validate(modules, path);
   EXPECT_NE(bad.find("/files/digits_cnn.mutants/mutants/0/status"), std::string::npos) << bad;
   EXPECT_NE(bad.find("location"), std::string::npos) << bad;
-}
-
-struct PageCheck {
-  nlohmann::json result;
-  std::string screenshot;
-};
-
-// Opens `html` in Chromium; the screenshot goes to build/tests/screenshots/<name>.png.
-// `expression` (JavaScript) is evaluated once the page rendered; its value is result["eval"].
-PageCheck open_in_chromium(const std::string& name, const std::string& html,
-                           const std::string& expression = "") {
-  const std::string page = temp_dir(name) + "/" + name + ".html";
-  write_file_atomic(page, html);
-  const fs::path shots = fs::path(MUTAGEN_BINARY_DIR) / "tests" / "screenshots";
-  fs::create_directories(shots);
-  PageCheck c;
-  c.screenshot = (shots / (name + ".png")).string();
-  fs::remove(c.screenshot);
-  std::string out;
-  std::string quoted;  // for the shell: '...' with each ' as '\''
-  for (char ch : expression) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  run_command("node " + kNpm + "/check_page.mjs " + page + " " + c.screenshot +
-                  (expression.empty() ? "" : " '" + quoted + "'"),
-              &out);
-  try {
-    c.result = nlohmann::json::parse(out);
-  } catch (const std::exception&) {
-    ADD_FAILURE() << "check_page.mjs printed no JSON: " << out;
-    c.result = {{"errors", {"no output"}}, {"requests", nlohmann::json::array()}, {"text", ""}};
-  }
-  return c;
-}
-
-bool skip_without_chromium(std::string* why) {
-  if (!testing_support::have_program("node"))
-    *why = "node not installed (apt-get install nodejs)";
-  else if (!testing_support::have_program("chromium"))
-    *why = "chromium not installed (apt-get install chromium; see DEVELOPERS.md)";
-  return !why->empty();
-}
-
-void expect_png(const std::string& path) {
-  ASSERT_TRUE(fs::exists(path)) << path;
-  EXPECT_GT(fs::file_size(path), 5000u) << path;
-  EXPECT_EQ(read_file(path).substr(1, 3), "PNG") << path;
 }
 
 // The checker itself can fail: a page with a console error and a network request.

@@ -37,21 +37,6 @@ void expect_golden(const std::string& name, const std::string& actual) {
                 << "\nIf the change is intended: MUTAGEN_UPDATE_GOLDENS=1 ctest -R Golden";
 }
 
-int run_command(const std::string& command, std::string* output, bool merge) {
-  FILE* p = popen((command + (merge ? " 2>&1" : "")).c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-    if (output) output->append(buf, n);
-  const int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-bool have_program(const std::string& name) {
-  return run_command("command -v " + name + " >/dev/null 2>&1", nullptr) == 0;
-}
-
 std::string npm_modules(std::string* why) {
   if (!have_program("node") || !have_program("npm")) {
     *why = "node/npm not installed (apt-get install nodejs npm)";

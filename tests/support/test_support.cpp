@@ -1,8 +1,10 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +53,21 @@ std::string run_python_fixture(const std::string& name, const std::string& scrip
   std::ofstream(dir + "/make_fixture.py") << script;
   const std::string cmd = "/usr/bin/python3 '" + dir + "/make_fixture.py' '" + dir + "'";
   return std::system(cmd.c_str()) == 0 ? dir : std::string();
+}
+
+int run_command(const std::string& command, std::string* output, bool merge) {
+  FILE* p = popen((command + (merge ? " 2>&1" : "")).c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    if (output) output->append(buf, n);
+  const int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool have_program(const std::string& name) {
+  return run_command("command -v " + name + " >/dev/null 2>&1", nullptr) == 0;
 }
 
 }  // namespace mutagen::testing_support

@@ -28,6 +28,10 @@ std::string python_torch_missing();
 // /usr/bin/python3 and that folder as its argument, and returns the folder (empty if it failed).
 std::string run_python_fixture(const std::string& name, const std::string& script);
 
+// Runs a shell command; returns its exit code and stores its stdout (and stderr if `merge`).
+int run_command(const std::string& command, std::string* output, bool merge = false);
+bool have_program(const std::string& name);
+
 // Expects `f` to throw mutagen::Error whose message contains every one of `parts`.
 template <typename F>
 void expect_error(F&& f, const std::vector<std::string>& parts) {

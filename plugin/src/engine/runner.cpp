@@ -230,6 +230,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
     });
     evaluations += static_cast<int64_t>(sets.size());
     train_correct[i] = original_pred[i][0].eq(training.labels);
+    warn_if_inaccurate(train_correct[i], "original instance " + std::to_string(i), training.name);
     if (!owns(-1, i)) continue;
     InstanceResult& r = records.originals[i];
     if (auto j = journal.find(-1, i)) {

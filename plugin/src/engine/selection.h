@@ -3,10 +3,11 @@
 // classifies correctly, I_pos = the correctly classified rest of the class (its other clusters and
 // its noise, the samples in no cluster); a
 // seeded fraction of each is held out (never used to make the mutant) to measure generalisation.
-#include <cstdint>
-#include <vector>
-
 #include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "mutagen/clusters.h"
 #include "mutagen/mutators/mutator.h"
@@ -21,8 +22,14 @@ struct InputSelection {
 
 // `correct`: bool [N] over the training data, true where the instance predicts the true label.
 InputSelection select_inputs(const torch::Tensor& correct, const torch::Tensor& labels,
-                             const ClassClusters& clusters, int64_t cluster, double heldout_fraction,
-                             double other_ratio, uint64_t seed);
+                             const ClassClusters& clusters, int64_t cluster,
+                             double heldout_fraction, double other_ratio, uint64_t seed);
+
+// Warns (spdlog) when `model` classifies less than half of the training data `data` correctly:
+// mostly a sign that the model expects other preprocessing than mutagen's images (IDX bytes / 255,
+// in [0, 1]). Returns the accuracy.
+double warn_if_inaccurate(const torch::Tensor& correct, const std::string& model,
+                          const std::string& data);
 
 MutationInputs make_inputs(const Dataset& training, const InputSelection& selection, int64_t cls,
                            int64_t cluster, uint64_t seed);
