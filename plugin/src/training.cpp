@@ -11,6 +11,7 @@
 #include "model_internal.h"
 #include "mutagen/error.h"
 #include "mutagen/hash.h"
+#include "mutagen/progress.h"
 #include "mutagen/random.h"
 
 namespace fs = std::filesystem;
@@ -125,8 +126,12 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
   torch::manual_seed(derive_seed(options.seed(), 0x666974));
   const torch::Device device = model.device();
   model.train(true);
+  // A long fit (an instance on a large data set) reports its epochs; a short one (TMR) stays quiet.
+  ProgressLog progress("fit '" + model.architecture() + "' on " + std::to_string(n) + " samples",
+                       options.epochs(), 5.0);
   try {
     for (int64_t epoch = 0; epoch < options.epochs(); ++epoch) {
+      double loss_sum = 0;
       const std::vector<int64_t> order =
           permutation(n, derive_seed(options.seed(), static_cast<uint64_t>(epoch)));
       const torch::Tensor order_t = torch::tensor(order, torch::kInt64);
@@ -140,7 +145,10 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
         const torch::Tensor loss = torch::nn::functional::cross_entropy(model.forward(x), y);
         loss.backward();
         optimizer->step();
+        loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
       }
+      progress.step("epoch " + std::to_string(epoch + 1) + ", mean loss " +
+                    fmt::format("{:.4f}", loss_sum / static_cast<double>(n)));
     }
   } catch (const Error&) {
     model.train(false);

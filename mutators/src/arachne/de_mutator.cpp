@@ -9,6 +9,7 @@
 
 #include "candidate_evaluator.h"
 #include "mutagen/error.h"
+#include "mutagen/progress.h"
 #include "mutagen/random.h"
 
 namespace mutagen {
@@ -87,6 +88,11 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
   // that best mispredicts none of the cluster it would end on a mutant that changes nothing (its
   // cluster members only made less sure), so such a search goes on to `generations`.
   const auto leader_mispredicts = [&] { return missed[fitness.argmax()].item<double>() > 0; };
+  ProgressLog progress(std::string(kName) + ", cluster " + std::to_string(in.cluster) +
+                           " of class " + std::to_string(in.target_class) + ", " +
+                           std::to_string(m) + " weights of " +
+                           internal::describe_layer(original, layer) + ": generations",
+                       o.generations(), 5.0);
   for (; gen < o.generations() && (stale < o.patience() || !leader_mispredicts()); ++gen) {
     const double f = o.f_min() + (o.f_max() - o.f_min()) * rng.uniform();
     const auto* x = population.data_ptr<float>();
@@ -114,6 +120,8 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
     best = std::max(best, now);
     spdlog::debug("{}: generation {} best fitness {}, {} of {} trials replaced their member", kName,
                   gen, best, better.sum().item<int64_t>(), p);
+    progress.step(fmt::format("best fitness {:.2f}, mispredicting {:.1f}% of I_neg", best,
+                              100.0 * missed[fitness.argmax()].item<double>()));
   }
   if (!leader_mispredicts())
     spdlog::warn(

@@ -5,6 +5,7 @@
 #include "mutagen/device.h"
 #include "mutagen/error.h"
 #include "mutagen/model.h"
+#include "mutagen/progress.h"
 #include "mutagen/runtime.h"
 #include "mutagen/mutation_test.h"
 #include "mutagen/stats.h"

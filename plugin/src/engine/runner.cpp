@@ -18,9 +18,9 @@
 #include "mutagen/mutant_cache.h"
 #include "mutagen/mutation_test.h"
 #include "mutagen/mutators/mutator.h"
+#include "mutagen/progress.h"
 #include "mutagen/random.h"
 #include "prediction_store.h"
-#include "progress.h"
 #include "run_journal.h"
 #include "run_records.h"
 #include "scoring.h"
@@ -199,7 +199,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
                                                                std::to_string(shard.index) +
                                                                "-of-" + std::to_string(shard.count)
                                                          : fingerprint);
-  Progress progress(static_cast<int64_t>(owned.size()));
+  ProgressLog progress("run", static_cast<int64_t>(owned.size()));
   RunRecords records;
 
   // Originals: the same isolated evaluation as the mutants get. A shard predicts with the originals
