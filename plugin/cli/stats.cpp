@@ -49,7 +49,8 @@ void add_stats_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--mode", args->mode, "auto | exact | approx")
       ->check(CLI::IsMember({"auto", "exact", "approx"}))
       ->capture_default_str();
-  cmd->add_option("--alternative", args->alternative, "greater (default: the original, column a, is better) | two-sided | less")
+  cmd->add_option("--alternative", args->alternative,
+                  "greater (default: the original, column a, is better) | two-sided | less")
       ->check(CLI::IsMember({"two-sided", "greater", "less"}))
       ->capture_default_str();
   cmd->add_flag("--correction", args->correction, "continuity correction (normal approximation)");
@@ -64,8 +65,10 @@ void add_stats_command(CLI::App& app, int& exit_code) {
                     ": expected a value in [0, 1]");
       const PairedColumns data = read_paired_csv(args->file, args->a, args->b);
       KillOptions options;
-      options.alpha(args->alpha).effect_size(args->effect).min_power(args->min_power).power_effect_size(
-          args->power_effect);
+      options.alpha(args->alpha)
+          .effect_size(args->effect)
+          .min_power(args->min_power)
+          .power_effect_size(args->power_effect);
       options.wilcoxon(WilcoxonOptions()
                            .zero_method(parse_zero_method(args->zero_method))
                            .mode(parse_wilcoxon_mode(args->mode))

@@ -18,6 +18,8 @@ void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) 
   cmd.add_option("--clusters", args.clusters, "cluster file of the training data")->required();
   cmd.add_option("--class", args.cls, "target class")->required();
   cmd.add_option("--cluster", args.cluster, "target cluster of that class")->required();
+  cmd.add_option("--num-classes", args.num_classes, "number of classes of the data set")
+      ->capture_default_str();
   cmd.add_option("--device", args.device, "where the model runs: cpu, cuda or cuda:N")
       ->capture_default_str();
   if (heldout_and_seed) {
@@ -38,7 +40,16 @@ TargetData load_target(const TargetArgs& args) {
   TargetData t;
   t.model = Model::load(args.model);
   t.model.to(device);
-  t.data = load_idx_dataset(args.images, args.labels, "training");
+  if (args.num_classes < 2)
+    throw Error("--num-classes " + std::to_string(args.num_classes) + ": expected at least 2");
+  try {
+    t.data = load_idx_dataset(args.images, args.labels, "training", args.num_classes);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.find("outside [0, ") == std::string::npos) throw;
+    throw Error(what + "; for data with more classes pass --num-classes (now " +
+                std::to_string(args.num_classes) + ")");
+  }
   const ClusterFile clusters = ClusterFile::load(args.clusters);
   if (clusters.dataset_size != t.data.size())
     throw Error("cluster file '" + args.clusters + "' describes a data set of " +
@@ -60,7 +71,11 @@ TargetData load_target(const TargetArgs& args) {
                 std::to_string(args.cls) + " of '" + args.clusters + "' has clusters {" + known +
                 "}");
   }
-  const torch::Tensor correct = t.model.predict(t.data.images).eq(t.data.labels);
+  const torch::Tensor logits = t.model.logits(t.data.images);
+  if (args.cls >= logits.size(1))
+    throw Error("--class " + std::to_string(args.cls) + ": model '" + args.model + "' outputs " +
+                std::to_string(logits.size(1)) + " classes, expected a class below that");
+  const torch::Tensor correct = logits.argmax(1).to(torch::kCPU).eq(t.data.labels);
   t.original_accuracy =
       internal::warn_if_inaccurate(correct, "model '" + args.model + "'", args.images);
   t.selection = internal::select_inputs(correct, t.data.labels, cc, args.cluster, args.heldout,

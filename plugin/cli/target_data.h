@@ -17,13 +17,14 @@ namespace mutagen::cli {
 struct TargetArgs {
   std::string model, images, labels, clusters;
   int64_t cls = -1, cluster = -1;
+  int64_t num_classes = 10;
   double heldout = 0.0;
   uint64_t seed = 0;
   std::string device = "cpu";
 };
 
-// Adds --model --images --labels --clusters --class --cluster --device (and --heldout, --seed if
-// asked).
+// Adds --model --images --labels --clusters --class --cluster --num-classes --device (and
+// --heldout, --seed if asked).
 void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed);
 
 struct TargetData {

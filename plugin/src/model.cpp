@@ -91,6 +91,19 @@ Model Model::from_sequential(torch::nn::Sequential net, const std::string& archi
 }
 
 namespace {
+// Why a model file did not load, with the fix for the usual mistake: a file of torch.save (a
+// pickled module or a state_dict) is a zip archive without TorchScript's constants.
+std::string not_a_model(const std::string& path, const std::exception& e) {
+  const std::string why = internal::torch_message(e);
+  std::string hint;
+  if (why.find("constants.pkl") != std::string::npos)
+    hint =
+        ". It looks like a file of torch.save (a pickled module or a state_dict); mutagen needs "
+        "TorchScript: torch.jit.save(torch.jit.script(model), path), or torch.jit.trace";
+  return "cannot load model '" + path + "': not a mutagen model or TorchScript file (" + why + ")" +
+         hint;
+}
+
 void check_model_file(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec))
@@ -108,8 +121,7 @@ Model Model::load_torchscript(const std::string& path) {
   try {
     module = torch::jit::load(path, torch::kCPU, edits);
   } catch (const std::exception& e) {
-    throw Error("cannot load model '" + path + "': not a mutagen model or TorchScript file (" +
-                internal::torch_message(e) + ")");
+    throw Error(not_a_model(path, e));
   }
   module.eval();
   auto impl = internal::ModelImpl::from_jit(std::move(module));
@@ -130,8 +142,7 @@ Model Model::load(const std::string& path) {
   try {
     archive.load_from(path, torch::kCPU);
   } catch (const std::exception& e) {
-    throw Error("cannot load model '" + path + "': not a mutagen model or TorchScript file (" +
-                internal::torch_message(e) + ")");
+    throw Error(not_a_model(path, e));
   }
   c10::IValue arch_value;
   bool ours = false;

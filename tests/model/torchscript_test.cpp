@@ -99,6 +99,8 @@ torch.jit.save(torch.jit.script(nn.Sequential(nn.Flatten(), nn.Linear(64, 4)).do
 
 stack = Stack().eval()
 torch.jit.save(torch.jit.script(stack), out + "/stack.pt")
+torch.save(seq, out + "/pickled.pt")  # the usual mistakes: not TorchScript
+torch.save(seq.state_dict(), out + "/state_dict.pt")
 torch.jit.save(torch.jit.script(nn.Sequential(nn.Flatten(), nn.ReLU(inplace=True),
                                               nn.Linear(64, 4)).eval()), out + "/inplace_seq.pt")
 with torch.no_grad():
@@ -378,6 +380,19 @@ TEST_F(TorchScript, WrongInputShapeOrPrecisionIsAShortNamedError) {
   mutagen::testing_support::expect_error(
       [&] { Model::load(dir_ + "/double.pt").logits(x()); },
       {"double.pt", "parameter '1.weight' is Double", "input is Float", "model.float()"});
+}
+
+// A file of torch.save (a pickled module, a state_dict) is the usual mistake: the error says how to
+// script the model instead.
+TEST_F(TorchScript, TorchSaveFilesNameTheFix) {
+  for (const char* file : {"pickled.pt", "state_dict.pt"})
+    for (const bool jit : {false, true})
+      mutagen::testing_support::expect_error(
+          [&] {
+            const std::string path = dir_ + "/" + file;
+            jit ? Model::load_torchscript(path) : Model::load(path);
+          },
+          {file, "torch.save", "torch.jit.save(torch.jit.script(model), path)"});
 }
 
 }  // namespace

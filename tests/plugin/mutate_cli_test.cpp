@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cli_target.h"
+#include "mutagen/clusters.h"
 #include "mutagen/mutators/registry.h"
 
 namespace mutagen {
@@ -175,6 +176,33 @@ TEST(MutateCliErrors, BadInputIsANamedErrorAndWritesNothing) {
   }
 }
 
+// Labels beyond the default ten classes need --num-classes; a class beyond the model's outputs is
+// named as such.
+TEST(MutateCliErrors, ClassesBeyondTheDefaultTenOrTheModel) {
+  if (!fs::exists(MUTAGEN_CLI)) GTEST_SKIP() << "the CLI " << MUTAGEN_CLI << " is not built";
+  const std::string dir = testing_support::temp_dir("twelve");
+  const auto& t = cli_target();
+  // The fixture's class 2 relabelled as class 11.
+  const torch::Tensor labels = t.data.labels.masked_fill(t.data.labels.eq(2), 11);
+  write_idx(dir + "/labels", labels.to(torch::kUInt8));
+  ClusterFile f = ClusterFile::load(t.clusters);
+  f.classes[2].cls = 11;
+  f.save(dir + "/clusters.json");
+  const std::string files = "--model '" + t.model + "' --images '" + t.images + "' --labels '" +
+                            dir + "/labels' --clusters '" + dir + "/clusters.json' --out '" + dir +
+                            "/m.pt' --operator gf --class 11 --cluster 0";
+  const CliResult ten = run_cli("mutate " + files);
+  EXPECT_EQ(ten.code, 2);
+  EXPECT_NE(ten.err.find("label 11"), std::string::npos) << ten.err;
+  EXPECT_NE(ten.err.find("pass --num-classes (now 10)"), std::string::npos) << ten.err;
+  const CliResult twelve = run_cli("mutate " + files + " --num-classes 12");
+  EXPECT_EQ(twelve.code, 2);
+  EXPECT_NE(twelve.err.find("--class 11: model '" + t.model + "' outputs 10 classes"),
+            std::string::npos)
+      << twelve.err;
+  EXPECT_FALSE(fs::exists(dir + "/m.pt"));
+}
+
 // An untrained model gets about a third right: a warning says how the images are fed, since a model
 // trained on other preprocessing looks just like this.
 TEST(MutateCliErrors, AnInaccurateModelIsWarnedAbout) {
@@ -183,8 +211,8 @@ TEST(MutateCliErrors, AnInaccurateModelIsWarnedAbout) {
   Model::create("mnist_small", 0).save(dir + "/untrained.pt");
   const auto& t = cli_target();
   const CliResult r = run_cli("mutate --operator gf --model '" + dir + "/untrained.pt' --images '" +
-                              t.images + "' --labels '" + t.labels + "' --clusters '" +
-                              t.clusters + "' --class 0 --cluster 0 --out '" + dir + "/m.pt'");
+                              t.images + "' --labels '" + t.labels + "' --clusters '" + t.clusters +
+                              "' --class 0 --cluster 0 --out '" + dir + "/m.pt'");
   EXPECT_NE(r.err.find("untrained.pt' classifies only"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("IDX bytes / 255, in [0, 1]"), std::string::npos) << r.err;
   // The trained fixture model gets no such warning.
