@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mutagen/clusters.h"
@@ -98,6 +100,20 @@ inline CliResult run_cli(const std::string& args) {
   r.out = read_text(dir + "/out.txt");
   r.err = read_text(dir + "/err.txt");
   return r;
+}
+
+// Cases of bad input: `command` (say "mutate --model ...") plus each case's arguments must exit 2
+// with every expected part in its message, and leave nothing at `out`.
+using CliErrorCases = std::vector<std::pair<std::string, std::vector<std::string>>>;
+inline void expect_cli_errors(const std::string& command, const CliErrorCases& cases,
+                              const std::string& out) {
+  for (const auto& [args, parts] : cases) {
+    const CliResult r = run_cli(command + " " + args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
+    for (const auto& p : parts)
+      EXPECT_NE(r.err.find(p), std::string::npos) << p << " in: " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << args;
+  }
 }
 
 }  // namespace mutagen::testing_support

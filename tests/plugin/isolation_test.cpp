@@ -163,11 +163,13 @@ TEST(Isolation, ATimeoutOrACrashMarksOnlyThatTestAndTheRestStillRuns) {
   const Model model = Model::create("mnist_small", 0);
   const Dataset data = three();
   PredictionMemo memo;
-  const std::vector<NamedData> sets{{"ok", &data}, {"hang", &data}, {"crash", &data}, {"after", &data}};
+  const std::vector<NamedData> sets{
+      {"ok", &data}, {"hang", &data}, {"crash", &data}, {"after", &data}};
   const std::vector<std::vector<double>> timeouts(2, std::vector<double>(4, 1.0));
   const auto start = std::chrono::steady_clock::now();
   const Outcomes out = evaluate_isolated(model, {&selective, &measures}, sets, memo, timeouts);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(out.size(), 2u);
   ASSERT_EQ(out[0].size(), 4u);
   // The hanging body was stopped by its 1 s limit, and counted as a timeout, not an error.

@@ -201,22 +201,17 @@ TEST_F(LocaliseCli, PlotOfAConvolutionDrawsEveryWeight) {
 
 TEST_F(LocaliseCli, BadInputIsANamedErrorAndWritesNothing) {
   const std::string out = dir_ + "/front.json";
-  const std::string to = " --out '" + out + "'";
-  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
-      {"--class 0 --cluster 0 --layer 1", {"layer '1'", "ReLU", "Linear or Conv2d"}},
-      {"--class 0 --cluster 0 --layer 99", {"layer 99 out of range", "[0, 9)"}},
-      {"--class 0 --cluster 0 --layer fc", {"layer 'fc' not found"}},
-      {"--class 4 --cluster 0", {"--class 4", "no sample", "has this label"}},
-      {"--class 0 --cluster 5", {"--cluster 5", "clusters {0, 1}"}},
-      {"--class 0 --cluster 0 --count -3", {"--count -3", ">= 0"}},
-  };
-  for (const auto& [args, parts] : cases) {
-    const CliResult r = localise(args + to);
-    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
-    for (const auto& p : parts)
-      EXPECT_NE(r.err.find(p), std::string::npos) << p << " in: " << r.err;
-    EXPECT_FALSE(fs::exists(out)) << args;
-  }
+  testing_support::expect_cli_errors(
+      "localise " + cli_target().files() + " --out '" + out + "'",
+      {
+          {"--class 0 --cluster 0 --layer 1", {"layer '1'", "ReLU", "Linear or Conv2d"}},
+          {"--class 0 --cluster 0 --layer 99", {"layer 99 out of range", "[0, 9)"}},
+          {"--class 0 --cluster 0 --layer fc", {"layer 'fc' not found"}},
+          {"--class 4 --cluster 0", {"--class 4", "no sample", "has this label"}},
+          {"--class 0 --cluster 5", {"--cluster 5", "clusters {0, 1}"}},
+          {"--class 0 --cluster 0 --count -3", {"--count -3", ">= 0"}},
+      },
+      out);
 }
 
 }  // namespace

@@ -157,23 +157,19 @@ TEST(MutateCliSeed, SameSeedSameMutant) {
 TEST(MutateCliErrors, BadInputIsANamedErrorAndWritesNothing) {
   if (!fs::exists(MUTAGEN_CLI)) GTEST_SKIP() << "the CLI " << MUTAGEN_CLI << " is not built";
   const std::string out = testing_support::temp_dir("errors") + "/mutant.pt";
-  const std::string target = " --class 0 --cluster 0 --out '" + out + "'";
-  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
-      {"--operator arachne", {"'arachne' is a group", "one mutator"}},
-      {"--operator no-such-op", {"no-such-op"}},
-      {"--operator arachne-de --option count=many", {"option 'count'"}},
-      {"--operator arachne-de --option layer=1", {"layer '1'", "no kernel weights"}},
-      {"--operator tmr --option epochs=2 --option epochs=3", {"'epochs' given twice"}},
-      {"--operator tmr --option epochs", {"--option 'epochs'", "key=value"}},
-      {"--operator tmr --heldout 1.5", {"--heldout 1.5", "[0, 1)"}},
-  };
-  for (const auto& [args, parts] : cases) {
-    const CliResult r = mutate(args + target);
-    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
-    for (const auto& p : parts)
-      EXPECT_NE(r.err.find(p), std::string::npos) << p << " in: " << r.err;
-    EXPECT_FALSE(fs::exists(out)) << args;
-  }
+  testing_support::expect_cli_errors(
+      "mutate " + cli_target().files() + " --class 0 --cluster 0 --out '" + out + "'",
+      {
+          {"--operator arachne", {"'arachne' is a group", "one mutator"}},
+          {"--operator no-such-op", {"no-such-op"}},
+          {"--operator arachne-de --option count=many", {"option 'count'"}},
+          {"--operator arachne-de --option layer=1", {"layer '1'", "no kernel weights"}},
+          {"--operator tmr --option epochs=2 --option epochs=3", {"'epochs' given twice"}},
+          {"--operator tmr --option epochs", {"--option 'epochs'", "key=value"}},
+          {"--operator tmr --heldout 1.5", {"--heldout 1.5", "[0, 1)"}},
+          {"--operator gf --num-classes 1", {"--num-classes 1", "at least 2"}},
+      },
+      out);
 }
 
 // Labels beyond the default ten classes need --num-classes; a class beyond the model's outputs is
