@@ -54,7 +54,8 @@ std::string number(double v) {
 struct LogAxis {
   double lo = 0, hi = 1, from = 0, to = 1, zero = 0;
   double at(double v) const {
-    if (!(v > 0)) return zero;
+    if (!(v > 0)) return zero;  // 0, or NaN from a broken model
+    if (std::isinf(v)) return to;
     return from + (std::log10(v) - lo) / (hi - lo) * (to - from);
   }
 };
