@@ -46,7 +46,8 @@ int write_reports(const Analysis& a, const std::string& path,
     }
     try {
       r->write(report, dir);
-      spdlog::info("{} report written to {}", r->name(), dir);
+      spdlog::info("{} report written to {}", r->name(),
+                   (std::filesystem::path(dir) / r->file_name()).string());
     } catch (const std::exception& e) {
       std::cerr << "mutagen: error: " << r->name() << " reporter: " << e.what() << "\n";
       exit_code = 2;
