@@ -98,16 +98,16 @@ std::string index_of(int64_t flat, const std::vector<int64_t>& shape) {
   return out + "]";
 }
 
-std::vector<double> values(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous().view(-1);
+}  // namespace
+
+std::vector<double> cost_values(const torch::Tensor& costs) {
+  const torch::Tensor c = costs.detach().to(torch::kCPU, torch::kFloat64).contiguous().view(-1);
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
 
-}  // namespace
-
 std::string front_plot_svg(const Localisation& loc, const std::vector<int64_t>& shape,
                            const FrontPlotText& text) {
-  const std::vector<double> gl = values(loc.gl), fi = values(loc.fi);
+  const std::vector<double> gl = cost_values(loc.gl), fi = cost_values(loc.fi);
   const auto n = static_cast<int64_t>(gl.size());
   const LogAxis x = log_axis(gl, kLeft, kLeft + kPlotWidth, kLeft - kZeroGap);
   const LogAxis y = log_axis(fi, kTop + kPlotHeight, kTop, kTop + kPlotHeight + kZeroGap);

@@ -9,6 +9,9 @@
 
 namespace mutagen::cli {
 
+// A cost tensor (GL or FI) as plain values in flat order, to read weight by weight.
+std::vector<double> cost_values(const torch::Tensor& costs);
+
 struct FrontPlotText {
   std::string title;     // e.g. layer 6 'fc1' (Linear 64x4608), class 0, cluster 1
   std::string subtitle;  // e.g. the sizes of I_neg and I_pos

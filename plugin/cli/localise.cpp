@@ -28,16 +28,16 @@ struct LocaliseArgs {
 };
 
 // One weight as front.json lists it; `rank` is its Pareto front.
-nlohmann::json weight_entry(const Localisation& loc, int64_t flat, int64_t rank,
-                            const std::vector<int64_t>& shape) {
+nlohmann::json weight_entry(const std::vector<double>& gl, const std::vector<double>& fi,
+                            int64_t flat, int64_t rank, const std::vector<int64_t>& shape) {
   std::vector<int64_t> index(shape.size());
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1, rest = flat; d >= 0; --d) {
     index[static_cast<size_t>(d)] = rest % shape[static_cast<size_t>(d)];
     rest /= shape[static_cast<size_t>(d)];
   }
   return {{"index", index},
-          {"gl", loc.gl.reshape(-1)[flat].item<double>()},
-          {"fi", loc.fi.reshape(-1)[flat].item<double>()},
+          {"gl", gl[static_cast<size_t>(flat)]},
+          {"fi", fi[static_cast<size_t>(flat)]},
           {"front", rank}};
 }
 
@@ -73,15 +73,16 @@ void add_localise_command(CLI::App& app, int& exit_code) {
                           {"i_pos", t.inputs.pos.size()},
                           {"front", nlohmann::json::array()}};
     const auto* rank = loc.rank.data_ptr<int64_t>();
+    const std::vector<double> gl = cost_values(loc.gl), fi = cost_values(loc.fi);
     for (const int64_t i : loc.selected)
-      out["front"].push_back(weight_entry(loc, i, rank[i], shape));
+      out["front"].push_back(weight_entry(gl, fi, i, rank[i], shape));
     if (args->all) {
       // Every weight with its own Pareto front, also beyond the fronts taken.
       const torch::Tensor all_ranks = pareto_ranks(loc.gl, loc.fi, loc.rank.numel());
       const auto* all = all_ranks.data_ptr<int64_t>();
       out["weights"] = nlohmann::json::array();
       for (int64_t i = 0; i < all_ranks.numel(); ++i)
-        out["weights"].push_back(weight_entry(loc, i, all[i], shape));
+        out["weights"].push_back(weight_entry(gl, fi, i, all[i], shape));
     }
     write_json_atomic(args->out, out);
     if (!args->svg.empty()) {
