@@ -115,6 +115,29 @@ TEST(ArachneOptions, JsonRoundTripAndNamedErrors) {
   expect_error([] { ArachneOptions::from_json({{"keep_weight", 0}}); }, {"option 'keep_weight'"});
 }
 
+// Each mutator lists (and keys its cache on) the options it reads: the noise scale is no DE
+// setting and the population no noise setting. The other one's options, which the group "arachne"
+// passes to both, are accepted and do nothing.
+TEST(ArachneOptions, EachMutatorListsTheOptionsItReads) {
+  auto keys = [](const nlohmann::json& j) {
+    std::vector<std::string> k;
+    for (const auto& [key, value] : j.items()) k.push_back(key);
+    return k;
+  };
+  const auto& registry = mutagen::MutatorRegistry::global();
+  const nlohmann::json both = {{"count", 7}, {"sigma", 0.5}, {"generations", 3}, {"clip", true}};
+  EXPECT_EQ(keys(registry.create("arachne-noise", both)->options()),
+            (std::vector<std::string>{"count", "layer", "seed", "sigma", "target_misprediction"}));
+  const nlohmann::json de = registry.create("arachne-de", both)->options();
+  EXPECT_EQ(keys(de),
+            (std::vector<std::string>{"clip", "count", "crossover", "f_max", "f_min", "generations",
+                                      "layer", "patience", "population", "seed"}));
+  EXPECT_EQ(de["generations"], 3);
+  EXPECT_EQ(registry.create("arachne-noise", both)->options()["sigma"], 0.5);
+  // The struct alone still reads and writes every option.
+  EXPECT_EQ(keys(ArachneOptions::from_json(both).to_json()).size(), 12u);
+}
+
 // keep_weight appears in the options (and so in cache keys) only when it is not SPEC's 1, so that
 // mutants made before the option existed keep their keys.
 TEST(ArachneOptions, KeepWeightIsWrittenOnlyWhenSet) {

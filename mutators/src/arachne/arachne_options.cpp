@@ -1,10 +1,45 @@
 // Arachne's options: JSON in and out, with named errors.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "mutagen/error.h"
 #include "mutagen/mutators/arachne.h"
 #include "options_reader.h"
 
 namespace mutagen {
+namespace {
 
-nlohmann::json ArachneOptions::to_json() const {
+// Which options each mutator reads; "arachne" (the struct alone) takes them all.
+const std::vector<std::string> kShared = {"layer", "count", "seed"};
+const std::vector<std::string> kNoiseOnly = {"sigma", "target_misprediction"};
+const std::vector<std::string> kDeOnly = {"population", "generations", "patience", "crossover",
+                                          "f_min",      "f_max",       "clip",     "keep_weight",
+                                          "balance",    "keep_margin", "neg_score"};
+
+bool in(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// The options `mutator` reads, and those of the other Arachne mutator (a named error if given).
+std::vector<std::string> fields_of(const std::string& mutator, std::vector<std::string>* foreign) {
+  std::vector<std::string> fields = kShared;
+  const bool noise = mutator == ArachneNoiseMutator::kName, de = mutator == ArachneDeMutator::kName;
+  for (const auto* part : {&kNoiseOnly, &kDeOnly}) {
+    const bool mine = !(noise || de) || (noise ? part == &kNoiseOnly : part == &kDeOnly);
+    auto& to = mine ? fields : *foreign;
+    to.insert(to.end(), part->begin(), part->end());
+  }
+  return fields;
+}
+
+}  // namespace
+
+nlohmann::json ArachneOptions::to_json(const std::string& mutator) const {
+  std::vector<std::string> foreign;
+  const std::vector<std::string> fields = fields_of(mutator, &foreign);
   nlohmann::json j = {{"layer", layer()},
                       {"count", count()},
                       {"sigma", sigma()},
@@ -23,14 +58,23 @@ nlohmann::json ArachneOptions::to_json() const {
   if (balance()) j["balance"] = true;
   if (keep_margin() > 0) j["keep_margin"] = keep_margin();
   if (neg_score() != "loss") j["neg_score"] = neg_score();
+  for (const auto& f : foreign) j.erase(f);
   return j;
 }
 
 ArachneOptions ArachneOptions::from_json(const nlohmann::json& j, const std::string& mutator) {
-  const internal::OptionsReader r(mutator, j,
-                                  {"layer", "count", "sigma", "target_misprediction", "population",
-                                   "generations", "patience", "crossover", "f_min", "f_max", "clip",
-                                   "keep_weight", "balance", "keep_margin", "neg_score", "seed"});
+  std::vector<std::string> foreign;
+  std::vector<std::string> fields = fields_of(mutator, &foreign);
+  // The other Arachne mutator's options are read (a group, "arachne", passes the same options to
+  // both) but do nothing here: said once, and left out of to_json and so of the cache key.
+  if (j.is_object())
+    for (const auto& [key, value] : j.items())
+      if (in(foreign, key))
+        spdlog::warn("{}: option '{}' is an option of {} and does nothing here", mutator, key,
+                     mutator == ArachneNoiseMutator::kName ? ArachneDeMutator::kName
+                                                           : ArachneNoiseMutator::kName);
+  fields.insert(fields.end(), foreign.begin(), foreign.end());
+  const internal::OptionsReader r(mutator, j, fields);
   ArachneOptions o;
   if (r.has("layer")) {
     // An index is accepted as a number or as a string ("3"); names and "auto" as strings.

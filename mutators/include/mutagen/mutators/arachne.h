@@ -99,8 +99,10 @@ struct ArachneOptions {
   TORCH_ARG(uint64_t, seed) = 0;
 
  public:  // TORCH_ARG leaves the struct in `private:`
-  nlohmann::json to_json() const;
-  // Throws mutagen::Error naming the mutator, the field and what was expected.
+  // The options `mutator` reads ("arachne-noise", "arachne-de"; "arachne": all of them).
+  nlohmann::json to_json(const std::string& mutator = "arachne") const;
+  // Throws mutagen::Error naming the mutator, the field and what was expected. For
+  // "arachne-noise" and "arachne-de", an option only the other one reads gets a warning.
   static ArachneOptions from_json(const nlohmann::json& j, const std::string& mutator = "arachne");
 };
 
@@ -122,7 +124,7 @@ class ArachneNoiseMutator : public Mutator {
   std::string name() const override { return kName; }
   std::string description() const override { return kDescription; }
   std::string version() const override { return "arachne-noise-1"; }
-  nlohmann::json options() const override { return options_.to_json(); }
+  nlohmann::json options() const override { return options_.to_json(kName); }
   Model mutate(const Model& original, const MutationInputs& inputs) const override;
 
  private:
@@ -149,7 +151,7 @@ class ArachneDeMutator : public Mutator {
   std::string name() const override { return kName; }
   std::string description() const override { return kDescription; }
   std::string version() const override { return "arachne-de-2"; }
-  nlohmann::json options() const override { return options_.to_json(); }
+  nlohmann::json options() const override { return options_.to_json(kName); }
   Model mutate(const Model& original, const MutationInputs& inputs) const override;
 
  private:
