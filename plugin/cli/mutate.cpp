@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "engine/targeting.h"
 #include "mutagen/error.h"
 #include "mutagen/mutators/registry.h"
 #include "target_data.h"
@@ -49,9 +50,9 @@ nlohmann::json misprediction(const Model& model, const Dataset& data,
   return 1.0 - accuracy(model, d.images, d.labels);
 }
 
-// What a mutant changed: the layers whose weight or bias differ or whose structure was edited,
-// how many elements differ in total, and the structural edits (DeepMutation++'s layer operators
-// change no weight: "identity:7").
+// What a mutant changed: the layers whose weight or bias differ or whose structure was edited (by
+// index), how many parameter elements changed (as the run's report counts them), and the
+// structural edits (DeepMutation++'s layer operators change no weight: "identity:7").
 struct Change {
   nlohmann::json layer;
   int64_t weights = 0;
@@ -59,35 +60,29 @@ struct Change {
 };
 
 Change describe_change(const Model& original, const Model& mutant) {
+  internal::InstanceTargeting counted;
+  internal::describe_change(original, mutant, counted);
   Change c;
+  c.weights = counted.weights_changed;
+  c.edits = internal::added_edits(original, mutant);
   std::vector<int64_t> layers;
-  const std::string& before = original.layer_edits();
-  const std::string& after = mutant.layer_edits();
-  if (after != before) {
-    c.edits = after.compare(0, before.size(), before) == 0 && after.size() > before.size()
-                  ? after.substr(before.empty() ? 0 : before.size() + 1)
-                  : after;
-    // "kind:index" entries, comma-separated.
-    std::stringstream entries(c.edits);
-    for (std::string e; std::getline(entries, e, ',');) {
-      const auto colon = e.find(':');
-      if (colon != std::string::npos) layers.push_back(std::stoll(e.substr(colon + 1)));
-    }
+  // "kind:index" entries, comma-separated.
+  std::stringstream entries(c.edits);
+  for (std::string e; std::getline(entries, e, ',');) {
+    const auto colon = e.find(':');
+    if (colon != std::string::npos) layers.push_back(std::stoll(e.substr(colon + 1)));
   }
-  // A structural edit shifts the layers after it: weights are compared only without one.
-  if (c.edits.empty()) {
-    for (int64_t k = 0; k < original.num_layers(); ++k) {
-      int64_t here = 0;
-      for (const bool bias : {false, true}) {
-        const torch::Tensor a = bias ? original.layer_bias(k) : original.layer_weight(k);
-        const torch::Tensor b = bias ? mutant.layer_bias(k) : mutant.layer_weight(k);
-        if (a.defined() && b.defined() && a.sizes() == b.sizes())
-          here += a.ne(b.to(a.device())).sum().item<int64_t>();
+  // A structural edit shifts the layers after it: layers are compared only without one.
+  for (int64_t k = 0; c.edits.empty() && k < original.num_layers(); ++k)
+    for (const bool bias : {false, true}) {
+      const torch::Tensor a = bias ? original.layer_bias(k) : original.layer_weight(k);
+      const torch::Tensor b = bias ? mutant.layer_bias(k) : mutant.layer_weight(k);
+      if (a.defined() && b.defined() && a.sizes() == b.sizes() &&
+          a.ne(b.to(a.device())).any().item<bool>()) {
+        layers.push_back(k);
+        break;
       }
-      if (here > 0) layers.push_back(k);
-      c.weights += here;
     }
-  }
   std::sort(layers.begin(), layers.end());
   layers.erase(std::unique(layers.begin(), layers.end()), layers.end());
   c.layer = layers.size() == 1 ? nlohmann::json(layers[0]) : nlohmann::json(layers);

@@ -56,7 +56,8 @@ TEST(MeasureOnClusters, NoClusterOfTheSubjectLeavesTheFieldsUnknown) {
 }
 
 // What the report says a mutant changed: the layers whose weights differ and how many, and
-// "+structure" for structural edits, also those that leave every parameter as it was.
+// "+structure" and the edits for structural ones, also those that leave every parameter as it was
+// (on an edited original: only the mutant's own edits).
 TEST(DescribeChange, NamesChangedLayersCountsWeightsAndFlagsStructuralEdits) {
   const mutagen::Model original = mutagen::Model::create("mnist_small", 0);
   mutagen::Model weights = original.clone();
@@ -71,8 +72,17 @@ TEST(DescribeChange, NamesChangedLayersCountsWeightsAndFlagsStructuralEdits) {
   EXPECT_EQ(t.weights_changed, 2);
   mutagen::internal::InstanceTargeting s;
   mutagen::internal::describe_change(original, original.with_identity_at(1), s);  // a ReLU
-  EXPECT_EQ(s.layer, "+structure");
+  EXPECT_EQ(s.layer, "+structure identity:1");
   EXPECT_EQ(s.weights_changed, 0);
+  mutagen::internal::InstanceTargeting twice;
+  const mutagen::Model edited = original.with_identity_at(1);
+  mutagen::internal::describe_change(edited, edited.without_layer(3), twice);
+  EXPECT_EQ(twice.layer, "+structure remove:3");  // not the layers after it, renumbered
+  EXPECT_EQ(twice.weights_changed, 0);
+  mutagen::internal::InstanceTargeting repeated;
+  mutagen::internal::describe_change(original, original.with_layer_repeated(6), repeated);
+  EXPECT_EQ(repeated.layer, "+structure repeat:6");
+  EXPECT_EQ(repeated.weights_changed, original.layer_weight(6).numel() + 64);  // weight and bias
   mutagen::internal::InstanceTargeting same;
   mutagen::internal::describe_change(original, original.clone(), same);
   EXPECT_EQ(same.layer, "");

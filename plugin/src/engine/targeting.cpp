@@ -96,14 +96,35 @@ void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>
   }
 }
 
+std::string added_edits(const Model& original, const Model& mutant) {
+  const std::string& before = original.layer_edits();
+  const std::string& after = mutant.layer_edits();
+  if (after == before) return "";
+  if (before.empty()) return after;
+  // Edits of an edited original: those after its own ("identity:1" + ",remove:3").
+  return after.compare(0, before.size(), before) == 0 && after.size() > before.size() + 1
+             ? after.substr(before.size() + 1)
+             : after;
+}
+
 void describe_change(const Model& original, const Model& mutant, InstanceTargeting& t) {
   const auto a = original.named_parameters();
   const auto b = mutant.named_parameters();
+  const std::string edits = added_edits(original, mutant);
+  if (!edits.empty()) {
+    // Recorded edits say what changed; after a removed or repeated layer the parameters no longer
+    // pair up by position. A repeated layer adds a copy of its weights.
+    int64_t before = 0, after = 0;
+    for (const auto& p : a) before += p.second.numel();
+    for (const auto& p : b) after += p.second.numel();
+    t.layer = "+structure " + edits;
+    t.weights_changed = std::max<int64_t>(0, after - before);
+    return;
+  }
   std::vector<std::string> layers;
   int64_t changed = 0;
-  // An edit that leaves the parameters alone (ReLU -> Identity, or any edit of a TorchScript chain,
-  // whose removed layers keep their parameters) is a change of structure all the same.
-  bool structure = a.size() != b.size() || original.layer_edits() != mutant.layer_edits();
+  // Parameters that no longer pair up without a recorded edit: a change of structure all the same.
+  bool structure = a.size() != b.size();
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
     const auto& [name, x] = a[i];

@@ -24,7 +24,8 @@ struct InstanceTargeting {
   std::vector<double> class_change;
   double broken_fraction = 0;  // of the training inputs the original gets right, share it breaks
   // What the mutant changed against its original: the layers (modules whose parameters differ,
-  // comma-separated; "+structure" when the parameter sets differ) and how many parameter elements.
+  // comma-separated; "+structure" and the edits for a structural mutant) and how many parameter
+  // elements.
   std::string layer;
   int64_t weights_changed = 0;
   double mutate_seconds = NAN;  // wall time of mutate() when the mutant was made (cache: as stored)
@@ -50,7 +51,11 @@ void measure_on_clusters(const ClusterFile& clusters, const std::vector<int64_t>
                          const torch::Tensor& labels, const torch::Tensor& train_pred,
                          const torch::Tensor& original_train_correct, InstanceTargeting& t);
 
-// Fills `layer` and `weights_changed` by comparing the two models' parameters element by element.
+// The structural edits `mutant` adds to `original`'s ("identity:4"; "" for none).
+std::string added_edits(const Model& original, const Model& mutant);
+
+// Fills `layer` and `weights_changed` by comparing the two models' parameters element by element;
+// a structural edit appends "+structure" and the edits ("+structure identity:4").
 void describe_change(const Model& original, const Model& mutant, InstanceTargeting& t);
 
 // Means over the instances into the report's fields (sizes rounded; the worst other class is the
