@@ -2,9 +2,12 @@
 // forbids any network request). Summary with score bands, misprediction per cluster for each target
 // class, a sortable mutant table with the status of each mutant, and a paired dot plot per verdict.
 // Thumbnails of cluster members are not shown: the report holds no images.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "builtin.h"
 #include "format.h"
@@ -24,7 +27,8 @@ td.n{text-align:right}th{background:#eee}table.sortable th{cursor:pointer}
 .status-error{color:#8e44ad}svg .grid{stroke:#ddd}svg .tick{font-size:10px;fill:#555}
 svg .pair{stroke:#aaa}svg .original{fill:#2e86c1}svg .mutant{fill:#c0392b}
 figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:12px;max-width:260px}
-.note{color:#666;font-style:italic}#mutant-table td:first-child{white-space:nowrap})";
+.note{color:#666;font-style:italic}#mutant-table td:first-child{white-space:nowrap}
+#mutant-table td:last-child{min-width:18em})";
 
 // Sorts a table by the clicked column (numbers as numbers; a cell's data-sort overrides its text).
 const char* const kScript = R"(document.querySelectorAll('table.sortable').forEach(function(table){
@@ -95,6 +99,28 @@ std::string class_charts(const Report& r) {
   return s + "</section>\n";
 }
 
+// "Accuracy: train, strong; ClassAccuracy: strong": per test (its subject prefix dropped, each
+// set once even when the test records several metrics), the test sets that killed the mutant.
+std::string killed_by_summary(const MutantReport& m, const std::string& subject) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> tests;
+  for (const auto& v : m.verdicts) {
+    if (!v.killed) continue;
+    std::string test = v.test;
+    if (test.rfind(subject + ".", 0) == 0) test = test.substr(subject.size() + 1);
+    auto it =
+        std::find_if(tests.begin(), tests.end(), [&](const auto& t) { return t.first == test; });
+    if (it == tests.end()) it = tests.insert(tests.end(), {test, {}});
+    if (std::find(it->second.begin(), it->second.end(), v.test_set) == it->second.end())
+      it->second.push_back(v.test_set);
+  }
+  std::string s;
+  for (const auto& [test, sets] : tests) {
+    s += (s.empty() ? "" : "; ") + test + ":";
+    for (size_t i = 0; i < sets.size(); ++i) s += (i ? ", " : " ") + sets[i];
+  }
+  return s;
+}
+
 std::string mutant_table(const Report& r) {
   std::string s =
       "<section id=\"mutants\">\n<h2>Mutants</h2>\n<table id=\"mutant-table\" "
@@ -112,9 +138,7 @@ std::string mutant_table(const Report& r) {
   };
   for (const auto& m : r.mutants) {
     const MutantStatus st = mutant_status(m);
-    std::string killed_by;
-    for (const auto& v : m.verdicts)
-      if (v.killed) killed_by += (killed_by.empty() ? "" : ", ") + v.test + " [" + v.test_set + "]";
+    const std::string killed_by = killed_by_summary(m, r.subject);
     s += "<tr data-status=\"" + status_name(st) + "\">" + td(m.id) + td(operator_label(m)) +
          td(std::to_string(m.cls), true) + td(std::to_string(m.cluster), true) +
          status_cell(st, m.trivial);

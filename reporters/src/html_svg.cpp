@@ -19,7 +19,11 @@ std::string misprediction_chart(const Report& r, int64_t cls) {
   std::vector<const MutantReport*> ms;
   for (const auto& m : r.mutants)
     if (m.cls == cls) ms.push_back(&m);
-  const double group = 4 * 14 + 20, left = 44, top = 24, height = 120;
+  // Wide enough for the longest operator label under its bars ("tmr (sequential)").
+  size_t label = 0;
+  for (const auto* m : ms) label = std::max(label, operator_label(*m).size());
+  const double group = std::max(4.0 * 14 + 20, 6.5 * static_cast<double>(label) + 14);
+  const double left = 44, top = 24, height = 120;
   const double width = left + group * static_cast<double>(ms.size()) + 10;
   std::string s = "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
                   num(std::max(width, left + 4 * 130.0)) + "\" height=\"" + num(top + height + 46) +
@@ -39,7 +43,7 @@ std::string misprediction_chart(const Report& r, int64_t cls) {
     const MutantReport& m = *ms[i];
     const double values[] = {m.misprediction_neg, m.misprediction_pos, m.heldout_misprediction_neg,
                              m.heldout_misprediction_pos};
-    const double x0 = left + 10 + group * static_cast<double>(i);
+    const double x0 = left + 10 + group * static_cast<double>(i) + (group - 76) / 2;
     for (int k = 0; k < 4; ++k) {
       const double v = std::isfinite(values[k]) ? std::clamp(values[k], 0.0, 1.0) : 0;
       const double h = height * v;
