@@ -61,7 +61,7 @@ std::string markdown_page(const Report& r) {
       if (mutant_status(m, v.test_set) != MutantStatus::kSurvived || v.killed) continue;
       ++survived;
       rows += "| " + cell(m.id) + " | " + cell(configuration_label(m)) + " | " + cell(v.test_set) +
-              " | " + cell(v.test) + " | " + p_value(v.p_value) + " | " +
+              " | " + cell(v.test) + " | " + cell(v.metric) + " | " + p_value(v.p_value) + " | " +
               signed_number(v.cohens_d) + " | " +
               (std::isfinite(v.power) ? fmt("%.2f", v.power) : "n/a") + " |\n";
     }
@@ -71,8 +71,8 @@ std::string markdown_page(const Report& r) {
   else
     s += std::to_string(survived) + (survived == 1 ? " verdict" : " verdicts") +
          " did not kill a killable mutant:\n\n"
-         "| mutant | configuration | test set | test | p | d | power |\n"
-         "|---|---|---|---|--:|--:|--:|\n" +
+         "| mutant | configuration | test set | test | metric | p | d | power |\n"
+         "|---|---|---|---|---|--:|--:|--:|\n" +
          rows;
   if (!r.errors.empty()) {
     s += "\n### Errors (" + std::to_string(r.errors.size()) + ")\n\n";
