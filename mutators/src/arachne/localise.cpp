@@ -1,5 +1,7 @@
 // Bidirectional localisation (SPEC 2.4): cost per weight (GL, FI) on I_neg / (1 + (GL, FI) on
 // I_pos), the Pareto front(s) maximising both, and choosing the layer by index, name or "auto".
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -62,6 +64,9 @@ Localisation localise(const Model& model, int64_t layer, const Dataset& neg, con
   loc.kind = model.layer_kind(layer);
   loc.gl = gradient_loss(model, layer, neg) / (1.0 + gradient_loss(model, layer, pos));
   loc.fi = forward_impact(model, layer, neg) / (1.0 + forward_impact(model, layer, pos));
+  if (count > loc.gl.numel())
+    spdlog::warn("localise {}: count {} is more than its {} weights; all of them are taken",
+                 internal::describe_layer(model, layer), count, loc.gl.numel());
   loc.rank = pareto_ranks(loc.gl, loc.fi, count);
   const auto* r = loc.rank.data_ptr<int64_t>();
   std::vector<int64_t> chosen;
