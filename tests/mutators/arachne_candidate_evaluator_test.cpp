@@ -122,6 +122,30 @@ TEST(ArachneCandidateEvaluator, ThesisCnnConvLayersMatchPlainForwardPerCandidate
   expect_same_scores(2, "thesis_cnn");
 }
 
+// Batch norms after the convolutions, with statistics far from the identity: carried on the
+// affected channels only, as their per-channel affine map (conv1 -> BN -> ReLU -> conv2 -> BN ->
+// ReLU -> pool -> Flatten -> Linear).
+TEST(ArachneCandidateEvaluator, ConvWithBatchNormMatchesPlainForwardPerCandidate) {
+  namespace nn = torch::nn;
+  mutagen::register_architecture("evaluator_batchnorm", [] {
+    auto norm = [](int64_t channels, double offset) {
+      nn::BatchNorm2d bn(channels);
+      torch::NoGradGuard no_grad;
+      const torch::Tensor c = torch::arange(channels, torch::kFloat32);
+      bn->running_mean.copy_(0.3 * torch::sin(c + offset));
+      bn->running_var.copy_(0.5 + 0.4 * torch::cos(c * 1.7 + offset).abs());
+      bn->weight.copy_(1.0 + 0.5 * torch::sin(c * 0.9 + offset));
+      bn->bias.copy_(0.2 * torch::cos(c * 2.3 + offset));
+      return bn;
+    };
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 4, 3)), norm(4, 0.0), nn::ReLU(),
+                          nn::Conv2d(nn::Conv2dOptions(4, 6, 3)), norm(6, 1.0), nn::ReLU(),
+                          nn::MaxPool2d(2), nn::Flatten(), nn::Linear(6 * 12 * 12, 10));
+  });
+  expect_same_scores(0, "evaluator_batchnorm");
+  expect_same_scores(3, "evaluator_batchnorm");
+}
+
 TEST(ArachneCandidateEvaluator, LinearLayerMatchesPlainForwardPerCandidate) {
   expect_same_scores(6);
 }

@@ -19,10 +19,12 @@ constexpr int64_t kOutputBudget = int64_t{1} << 25;
 constexpr int64_t kKeepStage = 400;
 
 // Layers that act on each channel alone (in eval mode), so that they can carry only some channels.
+// A batch norm does too, as a per-channel affine map, but its module wants all its channels: it
+// runs as that map on the affected ones (CandidateEvaluator::affine_).
 bool channel_wise(const std::string& kind) {
   static const std::set<std::string> kChannelWise = {
-      "ReLU",      "LeakyReLU", "ELU",     "GELU",      "Tanh",    "Sigmoid",
-      "MaxPool2d", "AvgPool2d", "Dropout", "Dropout2d", "Identity"};
+      "ReLU",      "LeakyReLU", "ELU",     "GELU",      "Tanh",     "Sigmoid",
+      "MaxPool2d", "AvgPool2d", "Dropout", "Dropout2d", "Identity", "BatchNorm2d"};
   return kChannelWise.count(kind) > 0;
 }
 
@@ -130,6 +132,16 @@ void CandidateEvaluator::prepare_conv(const torch::Tensor& flat, const torch::Te
   // What follows the convolution decides how little each candidate must carry.
   int64_t k = layer_ + 1;
   while (k < end_ && channel_wise(model_.layer_kind(k))) ++k;
+  // Each batch norm on the way, as scale and shift per affected channel: its output for inputs 0
+  // and 1 (in eval mode it is y = a x + b per channel).
+  for (int64_t j = layer_ + 1; j < k; ++j) {
+    if (model_.layer_kind(j) != "BatchNorm2d") continue;
+    const torch::Tensor zero = torch::zeros({1, sample.size(1), 1, 1}, sample.options());
+    const torch::Tensor shift = model_.forward_layers(zero, j, j + 1);
+    const torch::Tensor scale = model_.forward_layers(zero + 1, j, j + 1) - shift;
+    affine_[j] = {scale.index_select(1, channels_).contiguous(),
+                  shift.index_select(1, channels_).contiguous()};
+  }
   const int64_t h = sample.size(2), wd = sample.size(3);
   carried_ = sample[0].numel();
   if (k + 1 < end_ && model_.layer_kind(k) == "Flatten" && model_.layer_kind(k + 1) == "Linear") {
@@ -166,10 +178,19 @@ void CandidateEvaluator::prepare_conv(const torch::Tensor& flat, const torch::Te
 
 torch::Tensor CandidateEvaluator::forward(torch::Tensor x, int64_t begin, int64_t end) const {
   int64_t from = begin;  // layers [from, k) not run yet
-  for (int64_t k = begin; k + 1 < end; ++k) {
+  for (int64_t k = begin; k < end; ++k) {
+    // A batch norm on the affected channels: its affine map on them (when they are all of its
+    // channels the map is the batch norm itself).
+    const auto norm = affine_.find(k);
+    if (norm != affine_.end() && x.dim() == 4 && x.size(1) == norm->second.first.size(1)) {
+      if (from < k) x = model_.forward_layers(x, from, k);
+      x = x * norm->second.first + norm->second.second;
+      from = k + 1;
+      continue;
+    }
     // A ReLU before a max-pooling gives the same values after it (a maximum commutes with a
     // non-decreasing function, exactly in floating point), on a quarter of the elements for 2x2.
-    if (kinds_[static_cast<size_t>(k)] != "ReLU" ||
+    if (k + 1 >= end || kinds_[static_cast<size_t>(k)] != "ReLU" ||
         kinds_[static_cast<size_t>(k + 1)] != "MaxPool2d")
       continue;
     if (from < k) x = model_.forward_layers(x, from, k);
@@ -214,11 +235,11 @@ CandidateEvaluator::Stage CandidateEvaluator::prepare_stage(const torch::Tensor&
     s.channel_patches.push_back(all.index_select(0, l).contiguous());
   s.affected_output = s.output.index_select(1, channels_).contiguous();
   if (tail_end_ > 0) {
-    s.tail_original = model_.forward_layers(s.affected_output, layer_ + 1, tail_end_);
+    s.tail_original = forward(s.affected_output, layer_ + 1, tail_end_);
     s.tail_output = model_.forward_layers(s.output, layer_ + 1, tail_end_ + 2);
     s.output = torch::Tensor();  // not needed again
   } else if (next_conv_ > 0) {
-    s.next_input = model_.forward_layers(s.affected_output, layer_ + 1, next_conv_);
+    s.next_input = forward(s.affected_output, layer_ + 1, next_conv_);
     s.next_output = model_.forward_layers(s.output, layer_ + 1, next_conv_ + 1);
     s.output = torch::Tensor();
   }
@@ -272,7 +293,7 @@ torch::Tensor CandidateEvaluator::logits_chunk(const Stage& s, const torch::Tens
     // affected channels convolved with their change (only those channels pass the layers between).
     const torch::Tensor z_aff = (s.affected_output.unsqueeze(0) + moved_channels(s, deltas))
                                     .reshape({p * n, affected, h, wd});
-    const torch::Tensor at_next = model_.forward_layers(z_aff, layer_ + 1, next_conv_);
+    const torch::Tensor at_next = forward(z_aff, layer_ + 1, next_conv_);
     const torch::Tensor change =
         (at_next.view({p, n, -1}) - s.next_input.view({1, n, -1})).view(at_next.sizes());
     const auto& g = next_geometry_;

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -90,7 +91,7 @@ class CandidateEvaluator {
   void prepare_conv(const torch::Tensor& flat, const torch::Tensor& sample_output);
   torch::Tensor logits_chunk(const Stage& s, const torch::Tensor& deltas) const;  // [p, n, C]
   // The model's layers [begin, end) at inference, a ReLU followed by a max-pooling run pooling
-  // first.
+  // first, and a batch norm in affine_ as its map when `x` holds the affected channels only.
   torch::Tensor forward(torch::Tensor x, int64_t begin, int64_t end) const;
   // Conv2d: the change of the affected channels' outputs, [p, n, O_aff, H, W].
   torch::Tensor moved_channels(const Stage& s, const torch::Tensor& deltas) const;
@@ -116,6 +117,9 @@ class CandidateEvaluator {
   // output moves by its weight columns of those channels: tail_end_ is the Flatten's index (0: no
   // such tail).
   int64_t tail_end_ = 0;
+  // Batch norms between the convolution and that Flatten or next convolution, by layer index: their
+  // scale and shift for the affected channels, [1, O_aff, 1, 1] each.
+  std::map<int64_t, std::pair<torch::Tensor, torch::Tensor>> affine_;
   torch::Tensor tail_weight_;  // the Linear's columns of those channels, [out, O_aff * h * w]
   // When they lead to another convolution instead, that convolution's output moves by its own
   // convolution of the affected channels' change (it is linear in its input): next_conv_ is its
