@@ -27,6 +27,10 @@ void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) 
            "--heldout", args.heldout,
            "fraction of I_neg and I_pos held out from the mutator, to measure generalisation")
         ->capture_default_str();
+    cmd.add_option("--other-ratio", args.other_ratio,
+                   "other classes' correctly classified inputs the mutator keeps right, per input "
+                   "of the class (as Subject::other_classes_ratio; fewer make Arachne faster)")
+        ->capture_default_str();
     cmd.add_option("--seed", args.seed, "seed of the selection and of the mutator")
         ->capture_default_str();
   }
@@ -35,6 +39,9 @@ void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) 
 TargetData load_target(const TargetArgs& args) {
   if (!(args.heldout >= 0 && args.heldout < 1))
     throw Error("--heldout " + fmt::format("{}", args.heldout) + ": expected a fraction in [0, 1)");
+  if (!(args.other_ratio >= 0 && args.other_ratio <= 100))
+    throw Error("--other-ratio " + fmt::format("{}", args.other_ratio) +
+                ": expected a number in [0, 100]");
   // Before anything loads or runs: a bad device is an error at start.
   const torch::Device device = parse_device(args.device, "--device");
   TargetData t;
@@ -79,7 +86,7 @@ TargetData load_target(const TargetArgs& args) {
   t.original_accuracy =
       internal::warn_if_inaccurate(correct, "model '" + args.model + "'", args.images);
   t.selection = internal::select_inputs(correct, t.data.labels, cc, args.cluster, args.heldout,
-                                        /*other_ratio=*/1.0, args.seed);
+                                        args.other_ratio, args.seed);
   if (t.selection.neg.empty())
     throw Error(
         "class " + std::to_string(args.cls) + " cluster " + std::to_string(args.cluster) +

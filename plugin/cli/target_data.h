@@ -19,6 +19,7 @@ struct TargetArgs {
   int64_t cls = -1, cluster = -1;
   int64_t num_classes = 10;
   double heldout = 0.0;
+  double other_ratio = 1.0;  // other-class inputs per cluster member and rest-of-class input
   uint64_t seed = 0;
   std::string device = "cpu";
 };

@@ -168,6 +168,7 @@ TEST(MutateCliErrors, BadInputIsANamedErrorAndWritesNothing) {
           {"--operator tmr --option epochs", {"--option 'epochs'", "key=value"}},
           {"--operator tmr --heldout 1.5", {"--heldout 1.5", "[0, 1)"}},
           {"--operator gf --num-classes 1", {"--num-classes 1", "at least 2"}},
+          {"--operator tmr --other-ratio -1", {"--other-ratio -1", "[0, 100]"}},
       },
       out);
 }
