@@ -123,8 +123,8 @@ TEST(ArachneCandidateEvaluator, ThesisCnnConvLayersMatchPlainForwardPerCandidate
 }
 
 // Batch norms after the convolutions, with statistics far from the identity: carried on the
-// affected channels only, as their per-channel affine map (conv1 -> BN -> ReLU -> conv2 -> BN ->
-// ReLU -> pool -> Flatten -> Linear).
+// affected channels only, as their per-channel affine map (conv1 -> BN -> SiLU -> conv2 -> BN ->
+// ReLU -> adaptive average pooling -> Flatten -> Linear).
 TEST(ArachneCandidateEvaluator, ConvWithBatchNormMatchesPlainForwardPerCandidate) {
   namespace nn = torch::nn;
   mutagen::register_architecture("evaluator_batchnorm", [] {
@@ -138,9 +138,10 @@ TEST(ArachneCandidateEvaluator, ConvWithBatchNormMatchesPlainForwardPerCandidate
       bn->bias.copy_(0.2 * torch::cos(c * 2.3 + offset));
       return bn;
     };
-    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 4, 3)), norm(4, 0.0), nn::ReLU(),
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 4, 3)), norm(4, 0.0), nn::SiLU(),
                           nn::Conv2d(nn::Conv2dOptions(4, 6, 3)), norm(6, 1.0), nn::ReLU(),
-                          nn::MaxPool2d(2), nn::Flatten(), nn::Linear(6 * 12 * 12, 10));
+                          nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({6, 6})),
+                          nn::Flatten(), nn::Linear(6 * 6 * 6, 10));
   });
   expect_same_scores(0, "evaluator_batchnorm");
   expect_same_scores(3, "evaluator_batchnorm");

@@ -22,9 +22,29 @@ constexpr int64_t kKeepStage = 400;
 // A batch norm does too, as a per-channel affine map, but its module wants all its channels: it
 // runs as that map on the affected ones (CandidateEvaluator::affine_).
 bool channel_wise(const std::string& kind) {
-  static const std::set<std::string> kChannelWise = {
-      "ReLU",      "LeakyReLU", "ELU",     "GELU",      "Tanh",     "Sigmoid",
-      "MaxPool2d", "AvgPool2d", "Dropout", "Dropout2d", "Identity", "BatchNorm2d"};
+  static const std::set<std::string> kChannelWise = {"ReLU",
+                                                     "ReLU6",
+                                                     "LeakyReLU",
+                                                     "ELU",
+                                                     "SELU",
+                                                     "CELU",
+                                                     "GELU",
+                                                     "SiLU",
+                                                     "Mish",
+                                                     "Hardtanh",
+                                                     "Hardswish",
+                                                     "Hardsigmoid",
+                                                     "Softplus",
+                                                     "Tanh",
+                                                     "Sigmoid",
+                                                     "MaxPool2d",
+                                                     "AvgPool2d",
+                                                     "AdaptiveAvgPool2d",
+                                                     "AdaptiveMaxPool2d",
+                                                     "Dropout",
+                                                     "Dropout2d",
+                                                     "Identity",
+                                                     "BatchNorm2d"};
   return kChannelWise.count(kind) > 0;
 }
 
