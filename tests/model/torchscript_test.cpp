@@ -99,6 +99,18 @@ torch.jit.save(torch.jit.script(nn.Sequential(nn.Flatten(), nn.Linear(64, 4)).do
 
 stack = Stack().eval()
 torch.jit.save(torch.jit.script(stack), out + "/stack.pt")
+class Activations(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3)
+        self.fc = nn.Linear(12, 4)
+    def forward(self, x):
+        x = F.hardswish(F.relu6(F.silu(self.conv(x))))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 2), 1)
+        return F.softplus(self.fc(x))
+
+acts = Activations().eval()
+torch.jit.save(torch.jit.script(acts), out + "/activations.pt")
 torch.save(seq, out + "/pickled.pt")  # the usual mistakes: not TorchScript
 torch.save(seq.state_dict(), out + "/state_dict.pt")
 torch.jit.save(torch.jit.script(nn.Sequential(nn.Flatten(), nn.ReLU(inplace=True),
@@ -107,6 +119,7 @@ with torch.no_grad():
     json.dump({"x": x.flatten().tolist(), "seq": seq(x).flatten().tolist(),
                "functional_logits": twin[:8](x).flatten().tolist(),
                "stack": stack(x).flatten().tolist(),
+               "activations": acts(x).flatten().tolist(),
                "residual": res(x).flatten().tolist(),
                "nested_logits": nested[:3](x).flatten().tolist()}, open(out + "/expected.json", "w"))
 )PY";
@@ -393,6 +406,19 @@ TEST_F(TorchScript, TorchSaveFilesNameTheFix) {
             jit ? Model::load_torchscript(path) : Model::load(path);
           },
           {file, "torch.save", "torch.jit.save(torch.jit.script(model), path)"});
+}
+
+// More functional activations and adaptive pooling get the kinds of their nn modules (Arachne
+// carries only the changed channels through them), and the chain computes what Python did.
+TEST_F(TorchScript, FunctionalActivationsGetTheirModuleKinds) {
+  const Model m = Model::load(dir_ + "/activations.pt");
+  std::vector<std::string> kinds;
+  for (int64_t k = 0; k < m.num_layers(); ++k) kinds.push_back(m.layer_kind(k));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"Conv2d", "SiLU", "ReLU6", "Hardswish", "AdaptiveAvgPool2d",
+                                      "Flatten", "Linear", "Softplus"}));
+  EXPECT_TRUE(torch::allclose(m.forward_layers(x(), 0, m.num_layers()),
+                              tensor("activations", {5, 4}), 1e-5, 1e-6));
 }
 
 }  // namespace
