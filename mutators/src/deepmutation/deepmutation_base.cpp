@@ -43,8 +43,8 @@ bool has_weight(const Model& model, int64_t k) { return model.layer_weight(k).de
 
 bool is_activation(const std::string& kind) {
   static const std::vector<std::string> kinds = {
-      "ReLU", "ReLU6", "LeakyReLU", "PReLU",   "ELU",      "SELU",     "CELU",     "GELU",
-      "SiLU", "Mish",  "Tanh",      "Sigmoid", "Softplus", "Hardtanh", "Hardswish"};
+      "ReLU", "ReLU6", "LeakyReLU", "PReLU",   "ELU",      "SELU",     "CELU",      "GELU",
+      "SiLU", "Mish",  "Tanh",      "Sigmoid", "Softplus", "Hardtanh", "Hardswish", "Hardsigmoid"};
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
