@@ -30,6 +30,16 @@ std::string signed_number(double v) {
   return fmt("%.2f", v);
 }
 
+std::string count(int64_t n) {
+  const std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out = n < 0 ? "-" : "";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string number(double v) { return std::isfinite(v) ? fmt("%g", v) : "n/a"; }
 
 std::string operator_label(const MutantReport& m) {

@@ -12,6 +12,7 @@ std::string points(double fraction);                // "+0.42 pts"
 std::string p_value(double p);                      // "0.0123", "1.2e-04"
 std::string signed_number(double v);                // "2.50", "inf", "n/a"
 std::string number(double v);                       // "%g", "n/a"
+std::string count(int64_t n);                       // "161,155"
 std::string operator_label(const MutantReport& m);  // "tmr (mixed)"
 // One line naming a mutant configuration: "tmr (mixed) class 0 cluster 1".
 std::string configuration_label(const MutantReport& m);

@@ -121,6 +121,17 @@ std::string killed_by_summary(const MutantReport& m, const std::string& subject)
   return s;
 }
 
+// What the mutant changed against its original, as the mutator reported it: "6: 80 weights",
+// "+structure identity:4"; sorted by the number of weights.
+std::string changed_cell(const MutantReport& m) {
+  std::string text = m.layer;
+  if (m.weights_changed >= 0 && m.layer.rfind("+structure", 0) != 0)
+    text += (text.empty() ? "" : ": ") + count(m.weights_changed) +
+            (m.weights_changed == 1 ? " weight" : " weights");
+  if (text.empty()) text = "-";
+  return td(text, false, std::to_string(std::max<int64_t>(m.weights_changed, -1)));
+}
+
 std::string mutant_table(const Report& r) {
   std::string s =
       "<section id=\"mutants\">\n<h2>Mutants</h2>\n<table id=\"mutant-table\" "
@@ -128,7 +139,8 @@ std::string mutant_table(const Report& r) {
       "<th>cluster</th><th>status</th>";
   for (const auto& set : r.test_sets) s += "<th>" + xml_escape(set) + "</th>";
   s += "<th>|I_neg|</th><th>|I_pos|</th><th>mispred I_neg</th><th>mispred I_pos</th>"
-       "<th>held-out neg</th><th>held-out pos</th><th>other classes</th><th>s to make</th>"
+       "<th>held-out neg</th><th>held-out pos</th><th>other classes</th><th>changed</th>"
+       "<th>s to make</th>"
        "<th>killed by</th></tr>"
        "</thead><tbody>\n";
   auto status_cell = [](MutantStatus st, bool trivial) {
@@ -149,7 +161,7 @@ std::string mutant_table(const Report& r) {
          td(percent(m.misprediction_neg), true) + td(percent(m.misprediction_pos), true) +
          td(percent(m.heldout_misprediction_neg), true) +
          td(percent(m.heldout_misprediction_pos), true) +
-         td(points(m.other_classes_accuracy_change), true) +
+         td(points(m.other_classes_accuracy_change), true) + changed_cell(m) +
          td(std::isfinite(m.seconds_per_mutant) ? fmt("%.1f", m.seconds_per_mutant) : "-", true) +
          td(killed_by) + "</tr>\n";
   }

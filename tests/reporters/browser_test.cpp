@@ -77,10 +77,11 @@ TEST(Chromium, HtmlReport) {
   EXPECT_EQ(c.result["requests"], nlohmann::json::array()) << c.result["requests"].dump(1);
   EXPECT_EQ(c.result["rendered"], "yes");  // the inline script ran to its end
   const std::string text = c.result["text"].get<std::string>();
-  for (const char* needle : {"mutagen report: digits_cnn",
-                             "5 mutants, 1 error, 2 killed, "
-                             "1 not killable, 1 timeout",
-                             "strong 3 4 75.0% high", "66.7%", "tmr-c7-k1-dddd0004", "Class 7"})
+  for (const char* needle :
+       {"mutagen report: digits_cnn",
+        "5 mutants, 1 error, 2 killed, "
+        "1 not killable, 1 timeout",
+        "strong 3 4 75.0% high", "66.7%", "tmr-c7-k1-dddd0004", "Class 7", "0,2,5,7: 8490 weights"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle << " in: " << text;
   EXPECT_EQ(c.result["eval"],
             nlohmann::json::array({"error", "timeout", "not killable", "killed", "killed"}));
