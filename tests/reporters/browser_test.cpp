@@ -81,7 +81,7 @@ TEST(Chromium, HtmlReport) {
        {"mutagen report: digits_cnn",
         "5 mutants, 1 error, 2 killed, "
         "1 not killable, 1 timeout",
-        "strong 3 4 75.0% high", "66.7%", "tmr-c7-k1-dddd0004", "Class 7", "0,2,5,7: 8490 weights"})
+        "strong 3 4 75.0% high", "66.7%", "tmr-c7-k1-dddd0004", "Class 7", "0,2,5,7: 8,490 weights"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle << " in: " << text;
   EXPECT_EQ(c.result["eval"],
             nlohmann::json::array({"error", "timeout", "not killable", "killed", "killed"}));
