@@ -131,7 +131,9 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
                        options.epochs(), 5.0);
   try {
     for (int64_t epoch = 0; epoch < options.epochs(); ++epoch) {
-      double loss_sum = 0;
+      // Summed on the model's device and read once per epoch: a read per batch would make a GPU
+      // wait for every step.
+      torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().device(device));
       const std::vector<int64_t> order =
           permutation(n, derive_seed(options.seed(), static_cast<uint64_t>(epoch)));
       const torch::Tensor order_t = torch::tensor(order, torch::kInt64);
@@ -145,10 +147,10 @@ void fit(Model& model, const torch::Tensor& images, const torch::Tensor& labels,
         const torch::Tensor loss = torch::nn::functional::cross_entropy(model.forward(x), y);
         loss.backward();
         optimizer->step();
-        loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
+        loss_sum += loss.detach() * static_cast<double>(idx.size(0));
       }
       progress.step("epoch " + std::to_string(epoch + 1) + ", mean loss " +
-                    fmt::format("{:.4f}", loss_sum / static_cast<double>(n)));
+                    fmt::format("{:.4f}", loss_sum.item<double>() / static_cast<double>(n)));
     }
   } catch (const Error&) {
     model.train(false);
