@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "format.h"  // reporters' xml_escape and count
+
 namespace mutagen::cli {
 namespace {
 
@@ -16,32 +18,6 @@ constexpr double kWidth = 940, kHeight = 610;
 constexpr double kZeroGap = 30;  // the "0" line sits this far outside the axis
 constexpr int64_t kMaxDots = 20000;
 constexpr double kCell = 4;  // density grid cell, pixels
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string thousands(int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 std::string number(double v) {
   std::ostringstream s;
@@ -87,18 +63,24 @@ std::string decade_label(double x, double y, int exponent, const char* anchor) {
   return s.str();
 }
 
+// "[3, 17]".
 std::string index_of(int64_t flat, const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (const int64_t i : unravel(flat, shape))
+    out += (out.size() > 1 ? ", " : "") + std::to_string(i);
+  return out + "]";
+}
+
+}  // namespace
+
+std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape) {
   std::vector<int64_t> index(shape.size());
   for (size_t d = shape.size(); d-- > 0;) {
     index[d] = flat % shape[d];
     flat /= shape[d];
   }
-  std::string out = "[";
-  for (size_t d = 0; d < index.size(); ++d) out += (d ? ", " : "") + std::to_string(index[d]);
-  return out + "]";
+  return index;
 }
-
-}  // namespace
 
 std::vector<double> cost_values(const torch::Tensor& costs) {
   const torch::Tensor c = costs.detach().to(torch::kCPU, torch::kFloat64).contiguous().view(-1);
@@ -129,9 +111,9 @@ std::string front_plot_svg(const Localisation& loc, const std::vector<int64_t>& 
     << "\" font-family=\"sans-serif\" font-size=\"13\">\n"
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     << "<text id=\"title\" x=\"" << kLeft << "\" y=\"30\" font-size=\"16\" font-weight=\"bold\">"
-    << escape(text.title) << "</text>\n"
+    << internal::xml_escape(text.title) << "</text>\n"
     << "<text id=\"subtitle\" x=\"" << kLeft << "\" y=\"52\" fill=\"#444\">"
-    << escape(text.subtitle) << "</text>\n";
+    << internal::xml_escape(text.subtitle) << "</text>\n";
 
   // Grid, ticks and the frame.
   const int x_step = std::max(1, static_cast<int>(std::ceil((x.hi - x.lo) / 8)));
@@ -208,8 +190,8 @@ std::string front_plot_svg(const Localisation& loc, const std::vector<int64_t>& 
   const double lx = kLeft + kPlotWidth + 26;
   double ly = kTop + 12;
   auto entry = [&](const std::string& marker, const std::string& label) {
-    s << marker << "<text x=\"" << lx + 18 << "\" y=\"" << ly + 4 << "\">" << escape(label)
-      << "</text>\n";
+    s << marker << "<text x=\"" << lx + 18 << "\" y=\"" << ly + 4 << "\">"
+      << internal::xml_escape(label) << "</text>\n";
     ly += 24;
   };
   s << "<g id=\"legend\">\n";
@@ -219,28 +201,29 @@ std::string front_plot_svg(const Localisation& loc, const std::vector<int64_t>& 
       << "\"/>";
     return m.str();
   };
-  entry(dot("#d62728", 4.5), "first Pareto front: " + thousands(first));
-  if (further > 0) entry(dot("#ff7f0e", 3.5), "further fronts taken: " + thousands(further));
+  entry(dot("#d62728", 4.5), "first Pareto front: " + internal::count(first));
+  if (further > 0) entry(dot("#ff7f0e", 3.5), "further fronts taken: " + internal::count(further));
   if (density) {
     std::ostringstream m;
     m << "<rect x=\"" << lx << "\" y=\"" << ly - 5 << "\" width=\"10\" height=\"10\" "
       << "fill=\"#1f77b4\" fill-opacity=\"0.6\"/>";
-    entry(m.str(), "other weights: " + thousands(others));
+    entry(m.str(), "other weights: " + internal::count(others));
     s << "<text x=\"" << lx + 18 << "\" y=\"" << ly - 4 << "\" fill=\"#444\" font-size=\"11\">"
       << "(density: darker = more)</text>\n";
     ly += 12;
   } else {
-    entry(dot("#1f77b4", 2.5), "other weights: " + thousands(others));
+    entry(dot("#1f77b4", 2.5), "other weights: " + internal::count(others));
   }
   ly += 8;
-  s << "<text x=\"" << lx << "\" y=\"" << ly << "\" fill=\"#444\">" << thousands(n)
+  s << "<text x=\"" << lx << "\" y=\"" << ly << "\" fill=\"#444\">" << internal::count(n)
     << " weights in all</text>\n";
   if (zero_gl + zero_fi > 0) {
     // Their logarithm is -inf: they sit on the "0" lines outside the axes.
     s << "<text id=\"zero-note\" fill=\"#444\"><tspan x=\"" << lx << "\" y=\"" << ly + 20
       << "\">on the 0 lines outside the axes:</tspan><tspan x=\"" << lx << "\" y=\"" << ly + 38
-      << "\">GL = 0: " << thousands(zero_gl) << " weights</tspan><tspan x=\"" << lx << "\" y=\""
-      << ly + 56 << "\">FI = 0: " << thousands(zero_fi) << " weights</tspan></text>\n";
+      << "\">GL = 0: " << internal::count(zero_gl) << " weights</tspan><tspan x=\"" << lx
+      << "\" y=\"" << ly + 56 << "\">FI = 0: " << internal::count(zero_fi)
+      << " weights</tspan></text>\n";
   }
   s << "</g>\n</svg>\n";
   return s.str();

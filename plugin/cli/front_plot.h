@@ -9,6 +9,9 @@
 
 namespace mutagen::cli {
 
+// The index into a tensor of `shape` of its flat position `flat` (row-major).
+std::vector<int64_t> unravel(int64_t flat, const std::vector<int64_t>& shape);
+
 // A cost tensor (GL or FI) as plain values in flat order, to read weight by weight.
 std::vector<double> cost_values(const torch::Tensor& costs);
 

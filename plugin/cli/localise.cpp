@@ -30,12 +30,7 @@ struct LocaliseArgs {
 // One weight as front.json lists it; `rank` is its Pareto front.
 nlohmann::json weight_entry(const std::vector<double>& gl, const std::vector<double>& fi,
                             int64_t flat, int64_t rank, const std::vector<int64_t>& shape) {
-  std::vector<int64_t> index(shape.size());
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1, rest = flat; d >= 0; --d) {
-    index[static_cast<size_t>(d)] = rest % shape[static_cast<size_t>(d)];
-    rest /= shape[static_cast<size_t>(d)];
-  }
-  return {{"index", index},
+  return {{"index", unravel(flat, shape)},
           {"gl", gl[static_cast<size_t>(flat)]},
           {"fi", fi[static_cast<size_t>(flat)]},
           {"front", rank}};

@@ -29,10 +29,10 @@ ProgressLog::ProgressLog(std::string what, int64_t total, double min_interval_se
 void ProgressLog::step(const std::string& detail) {
   ++done_;
   const auto now = Clock::now();
-  if (std::chrono::duration<double>(now - last_).count() < interval_ && done_ < total_) return;
-  // The last step of a task that never logged stays quiet too: it was quick.
-  if (interval_ > 0 && done_ >= total_ && last_ == start_ &&
-      std::chrono::duration<double>(now - start_).count() < interval_)
+  // Quiet within the interval since the last line; the last step logs only if an earlier one did
+  // (a task that ends within the interval was quick and says nothing).
+  const bool logged = last_ != start_;
+  if (std::chrono::duration<double>(now - last_).count() < interval_ && (done_ < total_ || !logged))
     return;
   last_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();

@@ -129,7 +129,7 @@ std::string changed_cell(const MutantReport& m) {
     text += (text.empty() ? "" : ": ") + count(m.weights_changed) +
             (m.weights_changed == 1 ? " weight" : " weights");
   if (text.empty()) text = "-";
-  return td(text, false, std::to_string(std::max<int64_t>(m.weights_changed, -1)));
+  return td(text, false, std::to_string(m.weights_changed));
 }
 
 std::string mutant_table(const Report& r) {

@@ -23,15 +23,16 @@ bool in(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// The options `mutator` reads, and those of the other Arachne mutator (a named error if given).
+// The options `mutator` reads, and in `foreign` those only the other Arachne mutator reads
+// ("arachne", the struct alone, reads them all).
 std::vector<std::string> fields_of(const std::string& mutator, std::vector<std::string>* foreign) {
-  std::vector<std::string> fields = kShared;
   const bool noise = mutator == ArachneNoiseMutator::kName, de = mutator == ArachneDeMutator::kName;
-  for (const auto* part : {&kNoiseOnly, &kDeOnly}) {
-    const bool mine = !(noise || de) || (noise ? part == &kNoiseOnly : part == &kDeOnly);
-    auto& to = mine ? fields : *foreign;
-    to.insert(to.end(), part->begin(), part->end());
-  }
+  std::vector<std::string> fields = kShared;
+  auto add = [](std::vector<std::string>& to, const std::vector<std::string>& part) {
+    to.insert(to.end(), part.begin(), part.end());
+  };
+  add(de ? *foreign : fields, kNoiseOnly);
+  add(noise ? *foreign : fields, kDeOnly);
   return fields;
 }
 

@@ -87,7 +87,8 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
   // SPEC's early stop ends a search whose best has not improved for `patience` generations. While
   // that best mispredicts none of the cluster it would end on a mutant that changes nothing (its
   // cluster members only made less sure), so such a search goes on to `generations`.
-  const auto leader_mispredicts = [&] { return missed[fitness.argmax()].item<double>() > 0; };
+  const auto leader_missed = [&] { return missed[fitness.argmax()].item<double>(); };
+  const auto leader_mispredicts = [&] { return leader_missed() > 0; };
   ProgressLog progress(std::string(kName) + ", cluster " + std::to_string(in.cluster) +
                            " of class " + std::to_string(in.target_class) + ", " +
                            std::to_string(m) + " weights of " +
@@ -121,7 +122,7 @@ Model ArachneDeMutator::mutate(const Model& original, const MutationInputs& in) 
     spdlog::debug("{}: generation {} best fitness {}, {} of {} trials replaced their member", kName,
                   gen, best, better.sum().item<int64_t>(), p);
     progress.step(fmt::format("best fitness {:.2f}, mispredicting {:.1f}% of I_neg", best,
-                              100.0 * missed[fitness.argmax()].item<double>()));
+                              100.0 * leader_missed()));
   }
   if (!leader_mispredicts())
     spdlog::warn(
