@@ -344,6 +344,26 @@ JitChain jit_chain(const torch::jit::Module& module) {
   return chain;
 }
 
+std::shared_ptr<torch::jit::GraphFunction> jit_logits_function(const torch::jit::Module& module) {
+  const auto method = module.find_method("forward");
+  if (!method) return nullptr;
+  std::shared_ptr<Graph> g = method->graph()->copy();
+  // A child nn.Softmax or F.softmax becomes its aten::softmax (F.softmax's branches on its
+  // constant arguments fold away).
+  torch::jit::Inline(*g);
+  torch::jit::ConstantPropagation(g);
+  if (g->outputs().size() != 1) return nullptr;
+  Node* last = g->outputs()[0]->node();
+  if (last->kind() != c10::aten::softmax && last->kind() != c10::aten::log_softmax) return nullptr;
+  // Over the classes of [N, classes] only: a softmax over the batch is no classifier's output.
+  const auto dim = constant_int(last->input(1));
+  if (!dim || (*dim != 1 && *dim != -1)) return nullptr;
+  g->eraseOutput(0);
+  g->registerOutput(last->input(0));
+  torch::jit::EliminateDeadCode(g);
+  return std::make_shared<torch::jit::GraphFunction>("logits", g, nullptr);
+}
+
 bool is_functional_layer(const torch::jit::Module& layer) {
   const auto name = layer.type()->name();
   return name && name->qualifiedName().rfind(kFunctionalPrefix, 0) == 0;

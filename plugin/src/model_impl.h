@@ -80,6 +80,8 @@ class ModelImpl {
   std::vector<torch::jit::Module> jit_layers;
   std::vector<std::string> jit_names;
   std::string jit_not_chain;  // why jit_layers is empty (jit_chain.h)
+  // A module that is no chain but ends in a softmax: its forward up to the logits (jit_chain.h).
+  std::shared_ptr<torch::jit::GraphFunction> jit_logits;
   // Layers that a "repeat" edit of a TorchScript chain added (model_layers.cpp). They are not
   // children of `jit`: registering one would change the class type that the original instance
   // shares. So their parameters are listed, moved, trained and saved alongside, named
@@ -96,6 +98,7 @@ class ModelImpl {
     impl->jit_layers = std::move(chain.layers);
     impl->jit_names = std::move(chain.names);
     impl->jit_not_chain = std::move(chain.why_not);
+    if (impl->jit_layers.empty()) impl->jit_logits = jit_logits_function(impl->jit);
     return impl;
   }
 
@@ -135,6 +138,11 @@ class ModelImpl {
 
   // The model up to its logits: without a trailing Softmax/LogSoftmax when it has one.
   torch::Tensor run_logits(const torch::Tensor& x) {
+    if (jit_logits) {
+      auto out = (*jit_logits)({jit._ivalue(), x});
+      if (!out.isTensor()) throw Error("TorchScript model: forward returned a non-tensor value");
+      return out.toTensor();
+    }
     const int64_t end = logits_end();
     if (end == num_layers()) return run(x);
     return run_layers(x, 0, end);

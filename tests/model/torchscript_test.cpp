@@ -39,6 +39,32 @@ class Residual(nn.Module):
 
 res = Residual().eval()
 x = torch.rand(5, 1, 8, 8)
+
+# No chain, ending in a softmax: as a function, as a child module, over the batch (not a classifier's).
+class ResidualSoftmax(Residual):
+    __constants__ = ["dim"]
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+    def forward(self, x):
+        h = self.flat(x)
+        return F.softmax(self.b(h + torch.relu(self.a(h))), dim=self.dim)
+
+class ResidualLogSoftmax(Residual):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.LogSoftmax(dim=1)
+    def forward(self, x):
+        h = self.flat(x)
+        return self.out(self.b(h + torch.relu(self.a(h))))
+
+for name, model in [("residual_softmax", ResidualSoftmax(1)), ("residual_softmax_dim0", ResidualSoftmax(0)),
+                    ("residual_logsoftmax", ResidualLogSoftmax())]:
+    model.load_state_dict(res.state_dict())
+    torch.jit.save(torch.jit.script(model.eval()), out + "/" + name + ".pt")
+traced = ResidualSoftmax(-1)
+traced.load_state_dict(res.state_dict())
+torch.jit.save(torch.jit.trace(traced.eval(), x), out + "/residual_softmax_traced.pt")
 torch.jit.save(torch.jit.script(seq), out + "/seq.pt")
 torch.jit.save(torch.jit.trace(seq, x), out + "/traced.pt")
 torch.jit.save(torch.jit.script(res), out + "/residual.pt")
@@ -121,6 +147,7 @@ with torch.no_grad():
                "stack": stack(x).flatten().tolist(),
                "activations": acts(x).flatten().tolist(),
                "residual": res(x).flatten().tolist(),
+               "residual_softmax_dim0": F.softmax(res(x), dim=0).flatten().tolist(),
                "nested_logits": nested[:3](x).flatten().tolist()}, open(out + "/expected.json", "w"))
 )PY";
 
@@ -178,6 +205,32 @@ TEST_F(TorchScript, LayeredAccessOnScriptedSequential) {
       EXPECT_TRUE(torch::allclose(m.forward_layers(m.forward_layers(x(), 0, k), k, 5), expected,
                                   1e-5, 1e-6));
   }
+}
+
+// The issue's rule holds for models that are no chain too: a trailing softmax is not the logits.
+TEST_F(TorchScript, NonChainModelEndingInSoftmaxGivesItsLogits) {
+  const torch::Tensor logits = tensor("residual", {5, 4});
+  for (const std::string file :
+       {"residual_softmax.pt", "residual_logsoftmax.pt", "residual_softmax_traced.pt"}) {
+    Model m = Model::load(dir_ + "/" + file);
+    EXPECT_EQ(m.num_layers(), 0) << file;
+    EXPECT_TRUE(torch::allclose(m.logits(x()), logits, 1e-4, 1e-5)) << file;
+    // Training sees the same logits, with gradients to the weights.
+    m.train(true);
+    const torch::Tensor z = m.forward(x());
+    EXPECT_TRUE(torch::allclose(z.detach(), logits, 1e-4, 1e-5)) << file;
+    z.sum().backward();
+    const torch::Tensor grad = m.parameters()[0].grad();
+    ASSERT_TRUE(grad.defined()) << file;
+    EXPECT_GT(grad.abs().sum().item<double>(), 0.0) << file;
+    // A clone keeps the logits.
+    const Model copy = m.clone();
+    EXPECT_TRUE(torch::allclose(copy.logits(x()), logits, 1e-4, 1e-5)) << file;
+  }
+  // A softmax over the batch is left as it is: what the model returns is what it gives.
+  Model dim0 = Model::load(dir_ + "/residual_softmax_dim0.pt");
+  EXPECT_TRUE(
+      torch::allclose(dim0.logits(x()), tensor("residual_softmax_dim0", {5, 4}), 1e-4, 1e-5));
 }
 
 TEST_F(TorchScript, NonSequentialModuleHasNoLayers) {

@@ -46,7 +46,8 @@ class Model {
 
   // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W] on any device. Returns
   // [N, classes] on x's device (batches run on device()): the input of a trailing
-  // Softmax/LogSoftmax when the model has one (see logits_end()).
+  // Softmax/LogSoftmax when the model has one (see logits_end(); for a TorchScript forward that
+  // is no chain, the input of a softmax that is its last step).
   // Batches of 256 keep activations under glibc's mmap threshold: larger ones are mapped and
   // unmapped per batch, and the page faults cost more than the convolutions.
   torch::Tensor logits(const torch::Tensor& x, int64_t batch_size = 256) const;
