@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "engine/preprocessing_check.h"
 #include "mutagen/device.h"
 #include "mutagen/error.h"
 
@@ -83,8 +84,10 @@ TargetData load_target(const TargetArgs& args) {
     throw Error("--class " + std::to_string(args.cls) + ": model '" + args.model + "' outputs " +
                 std::to_string(logits.size(1)) + " classes, expected a class below that");
   const torch::Tensor correct = logits.argmax(1).to(torch::kCPU).eq(t.data.labels);
+  Dataset as_file = t.data;  // warnings name the file
+  as_file.name = args.images;
   t.original_accuracy =
-      internal::warn_if_inaccurate(correct, "model '" + args.model + "'", args.images);
+      internal::check_preprocessing(t.model, as_file, correct, "model '" + args.model + "'");
   t.selection = internal::select_inputs(correct, t.data.labels, cc, args.cluster, args.heldout,
                                         args.other_ratio, args.seed);
   if (t.selection.neg.empty())

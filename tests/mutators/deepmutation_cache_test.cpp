@@ -180,8 +180,9 @@ TEST(DeepMutationCache, TorchScriptEditsComputeTheEditedChain) {
                                          {"without_layer", "out of range"});
 }
 
-// A scripted module whose forward is no chain (a residual sum) cannot be edited: the structural
-// operators say so (skipped with the reason), the weight operators still apply.
+// A scripted module whose forward is no chain (a residual sum) has no layers to tell apart: every
+// operator says so (skipped with the reason), the weight operators without calling its Linear and
+// Conv2d weights absent.
 TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicableForStructuralOperators) {
   if (const auto why = mutagen::testing_support::python_torch_missing(); !why.empty())
     GTEST_SKIP() << why;
@@ -198,6 +199,17 @@ TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicableForStructuralOper
   }
   mutagen::testing_support::expect_error([&] { residual.with_identity_at(0); },
                                          {"not a plain chain"});
+  for (const std::string op : {"gf", "ws", "neb", "nai", "ns"}) {
+    try {
+      MutatorRegistry::global().create(op, {{"seed", 1}})->mutate(residual, deepmutation_inputs());
+      ADD_FAILURE() << op << " made a mutant of a module without a chain";
+    } catch (const mutagen::NotApplicable& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(op + ": the model's layers cannot be reached"), std::string::npos)
+          << what;
+      EXPECT_NE(what.find("residual sums"), std::string::npos) << what;
+    }
+  }
 }
 
 // A forward of functional steps (F.relu, F.max_pool2d, torch.flatten) is read from its graph as a

@@ -218,5 +218,39 @@ TEST(MutateCliErrors, AnInaccurateModelIsWarnedAbout) {
   EXPECT_EQ(ok.err.find("classifies only"), std::string::npos) << ok.err;
 }
 
+// A model trained on other inputs than mutagen's [0, 1] images: the CLI tries the usual
+// preprocessings and names the one that fits (here raw bytes, x * 255).
+TEST(MutateCliErrors, AModelTrainedOnOtherInputsGetsItsPreprocessingNamed) {
+  if (!fs::exists(MUTAGEN_CLI)) GTEST_SKIP() << "the CLI " << MUTAGEN_CLI << " is not built";
+  const auto& t = cli_target();
+  const std::string dir = testing_support::temp_dir("bytes");
+  // M'(y) = M(y / 255) expects bytes: its first convolution takes the 1 / 255.
+  Model on_bytes = Model::load(t.model).clone();
+  {
+    torch::NoGradGuard no_grad;
+    on_bytes.layer_weight(0).div_(255.0);
+  }
+  on_bytes.save(dir + "/bytes.pt");
+  auto accuracy = [&](const torch::Tensor& images) {
+    return on_bytes.predict(images).eq(t.data.labels).to(torch::kFloat64).mean().item<double>();
+  };
+  ASSERT_GE(accuracy(t.data.images * 255) - accuracy(t.data.images), 0.3)
+      << "the fixture no longer shows the mismatch";
+  const CliResult r = run_cli("mutate --operator gf --model '" + dir + "/bytes.pt' --images '" +
+                              t.images + "' --labels '" + t.labels + "' --clusters '" + t.clusters +
+                              "' --class 0 --cluster 0 --out '" + dir + "/m.pt'");
+  EXPECT_NE(r.err.find("bytes.pt' classifies 33.3% of a sample"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("right as given, but"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("after x -> x * 255 (raw bytes): it was probably trained"),
+            std::string::npos)
+      << r.err;
+  // Named, the mismatch needs no second, vaguer warning.
+  EXPECT_EQ(r.err.find("classifies only"), std::string::npos) << r.err;
+  // The fixture model, trained on the images as they are, gets no such warning.
+  const CliResult ok = mutate("--operator gf --class 0 --cluster 0 --out '" + dir + "/n.pt'");
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(ok.err.find("right as given, but"), std::string::npos) << ok.err;
+}
+
 }  // namespace
 }  // namespace mutagen

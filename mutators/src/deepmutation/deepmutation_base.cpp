@@ -67,6 +67,12 @@ int64_t choose_layer(const Model& model, const DeepMutationOptions& options, Rng
                      const std::string& op, const LayerFilter& eligible,
                      const std::string& eligible_what) {
   const int64_t n = model.num_layers();
+  if (n == 0)  // it has Linear and Conv2d weights, but not as layers one can tell apart
+    throw NotApplicable(op +
+                        ": the model's layers cannot be reached: this TorchScript model's forward "
+                        "is not a plain chain of child calls and functional steps (residual sums "
+                        "or branches); " +
+                        op + " needs " + eligible_what + " of such a chain");
   if (options.layer() >= 0) {
     const int64_t k = options.layer();
     if (k >= n)

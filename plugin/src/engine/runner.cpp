@@ -21,6 +21,7 @@
 #include "mutagen/progress.h"
 #include "mutagen/random.h"
 #include "prediction_store.h"
+#include "preprocessing_check.h"
 #include "run_journal.h"
 #include "run_records.h"
 #include "scoring.h"
@@ -221,6 +222,7 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
     evaluation_seconds += seconds_since(begun);
     return result;
   };
+  bool preprocessing_checked = false;
   for (int64_t i = 0; i < n; ++i) {
     if (!touched.count(i)) continue;
     PredictionMemo memo;
@@ -230,7 +232,14 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
     });
     evaluations += static_cast<int64_t>(sets.size());
     train_correct[i] = original_pred[i][0].eq(training.labels);
-    warn_if_inaccurate(train_correct[i], "original instance " + std::to_string(i), training.name);
+    // The usual preprocessings are tried on one instance: the others were trained alike.
+    if (!preprocessing_checked) {
+      check_preprocessing(instances[i], training, train_correct[i],
+                          "original instance " + std::to_string(i));
+      preprocessing_checked = true;
+    } else {
+      warn_if_inaccurate(train_correct[i], "original instance " + std::to_string(i), training.name);
+    }
     if (!owns(-1, i)) continue;
     InstanceResult& r = records.originals[i];
     if (auto j = journal.find(-1, i)) {

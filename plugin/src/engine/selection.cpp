@@ -1,7 +1,5 @@
 #include "selection.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -28,20 +26,6 @@ void split_heldout(std::vector<int64_t> v, double fraction, Rng& rng, std::vecto
   kept.assign(v.begin() + static_cast<std::ptrdiff_t>(h), v.end());
 }
 }  // namespace
-
-double warn_if_inaccurate(const torch::Tensor& correct, const std::string& model,
-                          const std::string& data) {
-  if (!correct.defined() || correct.numel() == 0) return 0.0;
-  const double accuracy = correct.to(torch::kFloat64).mean().item<double>();
-  if (accuracy < 0.5)
-    spdlog::warn(
-        "{} classifies only {:.1f}% of the training data '{}' correctly. mutagen feeds images as "
-        "IDX bytes / 255, in [0, 1]: if the model was trained on other inputs (normalised with a "
-        "mean and std, say), put that preprocessing into the model's forward or into the "
-        "Dataset's images",
-        model, 100.0 * accuracy, data);
-  return accuracy;
-}
 
 InputSelection select_inputs(const torch::Tensor& correct, const torch::Tensor& labels,
                              const ClassClusters& clusters, int64_t cluster,

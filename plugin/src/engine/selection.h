@@ -25,12 +25,6 @@ InputSelection select_inputs(const torch::Tensor& correct, const torch::Tensor& 
                              const ClassClusters& clusters, int64_t cluster,
                              double heldout_fraction, double other_ratio, uint64_t seed);
 
-// Warns (spdlog) when `model` classifies less than half of the training data `data` correctly:
-// mostly a sign that the model expects other preprocessing than mutagen's images (IDX bytes / 255,
-// in [0, 1]). Returns the accuracy.
-double warn_if_inaccurate(const torch::Tensor& correct, const std::string& model,
-                          const std::string& data);
-
 MutationInputs make_inputs(const Dataset& training, const InputSelection& selection, int64_t cls,
                            int64_t cluster, uint64_t seed);
 
