@@ -72,17 +72,33 @@ Change describe_change(const Model& original, const Model& mutant) {
     const auto colon = e.find(':');
     if (colon != std::string::npos) layers.push_back(std::stoll(e.substr(colon + 1)));
   }
-  // A structural edit shifts the layers after it: layers are compared only without one.
-  for (int64_t k = 0; c.edits.empty() && k < original.num_layers(); ++k)
-    for (const bool bias : {false, true}) {
-      const torch::Tensor a = bias ? original.layer_bias(k) : original.layer_weight(k);
-      const torch::Tensor b = bias ? mutant.layer_bias(k) : mutant.layer_weight(k);
-      if (a.defined() && b.defined() && a.sizes() == b.sizes() &&
-          a.ne(b.to(a.device())).any().item<bool>()) {
+  // A structural edit shifts the layers after it: layers are compared only without one. A
+  // parameter belongs to the layer whose name prefixes it (a block of several modules is one
+  // layer of the chain); a model that is no chain has its changed modules named instead.
+  std::vector<std::string> modules;
+  const auto a = original.named_parameters();
+  const auto b = mutant.named_parameters();
+  for (size_t i = 0; c.edits.empty() && i < std::min(a.size(), b.size()); ++i) {
+    const auto& [name, x] = a[i];
+    const torch::Tensor& y = b[i].second;
+    if (name != b[i].first || x.sizes() != y.sizes() || !x.ne(y.to(x.device())).any().item<bool>())
+      continue;
+    bool found = false;
+    for (int64_t k = 0; k < original.num_layers() && !found; ++k) {
+      const std::string prefix = original.layer_name(k) + ".";
+      if (name.compare(0, prefix.size(), prefix) == 0) {
         layers.push_back(k);
-        break;
+        found = true;
       }
     }
+    const std::string module = name.substr(0, name.rfind('.'));
+    if (!found && std::find(modules.begin(), modules.end(), module) == modules.end())
+      modules.push_back(module);
+  }
+  if (original.num_layers() == 0 && !modules.empty()) {
+    c.layer = modules;
+    return c;
+  }
   std::sort(layers.begin(), layers.end());
   layers.erase(std::unique(layers.begin(), layers.end()), layers.end());
   c.layer = layers.size() == 1 ? nlohmann::json(layers[0]) : nlohmann::json(layers);

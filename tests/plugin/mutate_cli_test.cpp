@@ -45,6 +45,18 @@ int64_t differing_elements(const Model& a, const Model& b) {
   return n;
 }
 
+// The same over every parameter, by name (modules inside a block, models that are no chain).
+int64_t differing_parameters(const Model& a, const Model& b) {
+  const auto x = a.named_parameters(), y = b.named_parameters();
+  EXPECT_EQ(x.size(), y.size());
+  int64_t n = 0;
+  for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
+    EXPECT_EQ(x[i].first, y[i].first);
+    n += x[i].second.ne(y[i].second).sum().item<int64_t>();
+  }
+  return n;
+}
+
 class MutateCli : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -136,6 +148,96 @@ INSTANTIATE_TEST_SUITE_P(EveryOperator, MutateCli,
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;
                          });
+
+// Two shapes of Python model: a chain whose middle layer is a residual block (one layer of the
+// chain), and a forward that is no chain (a residual sum at the top) ending in a softmax. Both are
+// trained on the target's images, so that TMR has correctly classified cluster members.
+std::string scripted_models() {
+  static const std::string dir = testing_support::run_python_fixture("mutate-scripted", R"PY(
+import sys
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+out = sys.argv[1]
+def idx(path):
+    data = open(path, "rb").read()
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(data[3])]
+    return torch.frombuffer(bytearray(data[4 + 4 * len(dims):]), dtype=torch.uint8).reshape(dims)
+x = idx(")PY" + cli_target().images + R"PY(").float().div(255).unsqueeze(1)
+y = idx(")PY" + cli_target().labels + R"PY(").long()
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+    def forward(self, h):
+        return F.relu(h + self.conv(h))
+class Chain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, stride=2)
+        self.block = Block()
+        self.fc = nn.Linear(4 * 13 * 13, 3)
+    def forward(self, h):
+        h = self.block(F.relu(self.stem(h)))
+        return F.log_softmax(self.fc(torch.flatten(h, 1)), dim=1)
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, stride=2)
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 13 * 13, 3)
+    def forward(self, h):
+        h = F.relu(self.stem(h))
+        h = h + F.relu(self.conv(h))
+        return F.softmax(self.fc(torch.flatten(h, 1)), dim=1)
+torch.manual_seed(0)
+for name, model in [("chain", Chain()), ("residual", Residual())]:
+    opt = torch.optim.Adam(model.parameters(), 5e-3)
+    for epoch in range(8):
+        opt.zero_grad()
+        out_ = model(x)
+        logp = out_ if name == "chain" else torch.log(out_ + 1e-9)
+        F.nll_loss(logp, y).backward()
+        opt.step()
+    torch.jit.save(torch.jit.script(model.eval()), out + "/" + name + ".pt")
+)PY");
+  return dir;
+}
+
+// `layer` names what a mutant changed for either shape: the chain's layers by index, a block of
+// several modules as its one layer; a model that is no chain by its modules' names.
+TEST(MutateCliScripted, ChangedLayersOfBlocksAndOfModelsThatAreNoChain) {
+  if (!fs::exists(MUTAGEN_CLI)) GTEST_SKIP() << "the CLI " << MUTAGEN_CLI << " is not built";
+  if (const auto why = testing_support::python_torch_missing(); !why.empty()) GTEST_SKIP() << why;
+  const std::string dir = scripted_models();
+  ASSERT_FALSE(dir.empty()) << "the fixture script failed";
+  const auto& t = cli_target();
+  auto run = [&](const std::string& model) {
+    const CliResult r =
+        run_cli("mutate --operator tmr --model '" + dir + "/" + model + ".pt' --images '" +
+                t.images + "' --labels '" + t.labels + "' --clusters '" + t.clusters +
+                "' --class 1 --cluster 0 --heldout 0.25 --out '" + dir + "/" + model + "-tmr.pt'");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+  };
+  const Model chain = Model::load(dir + "/chain.pt");
+  const nlohmann::json c = run("chain");
+  // TMR retrains every weight: the stem, the block (its convolution) and the Linear.
+  EXPECT_EQ(c["layer"], nlohmann::json({chain.layer_index("stem"), chain.layer_index("block"),
+                                        chain.layer_index("fc")}));
+  EXPECT_EQ(chain.layer_kind(chain.layer_index("block")), "Block");
+  EXPECT_EQ(c["weights_changed"].get<int64_t>(),
+            differing_parameters(chain, Model::load(dir + "/chain-tmr.pt")));
+  const Model residual = Model::load(dir + "/residual.pt");
+  ASSERT_EQ(residual.num_layers(), 0);
+  const nlohmann::json r = run("residual");
+  EXPECT_EQ(r["layer"], nlohmann::json({"stem", "conv", "fc"}));
+  EXPECT_EQ(r["weights_changed"].get<int64_t>(),
+            differing_parameters(residual, Model::load(dir + "/residual-tmr.pt")));
+  // Trained on the logits under the softmax: the cluster's held-out members are mispredicted.
+  ASSERT_TRUE(r["heldout_misprediction_neg"].is_number()) << r.dump();
+  EXPECT_GT(r["heldout_misprediction_neg"].get<double>(), 0.5) << r.dump();
+}
 
 TEST(MutateCliSeed, SameSeedSameMutant) {
   if (!fs::exists(MUTAGEN_CLI)) GTEST_SKIP() << "the CLI " << MUTAGEN_CLI << " is not built";
