@@ -91,6 +91,11 @@ Change describe_change(const Model& original, const Model& mutant) {
         found = true;
       }
     }
+    // Not under any layer's name: inside the layer that runs a forward's start, if it has one.
+    if (!found && original.num_layers() > 0 && !original.unreachable_layers().empty()) {
+      layers.push_back(0);
+      found = true;
+    }
     const std::string module = name.substr(0, name.rfind('.'));
     if (!found && std::find(modules.begin(), modules.end(), module) == modules.end())
       modules.push_back(module);

@@ -114,8 +114,13 @@ std::string kind_of(const std::string& op, const Node* node) {
       {"feature_dropout", "Dropout2d"},
       {"softmax", "Softmax"},
       {"log_softmax", "LogSoftmax"}};
-  if (const auto it = kKinds.find(op); it != kKinds.end()) return it->second;
   const size_t x = data_input(node);
+  // A softmax over the classes of [N, classes] ends a classifier; over another dim it is a step.
+  if ((op == "softmax" || op == "log_softmax") &&
+      (node->inputs().size() <= x + 1 || (constant_int(node->input(x + 1)) != int64_t{1} &&
+                                          constant_int(node->input(x + 1)) != int64_t{-1})))
+    return "Functional";
+  if (const auto it = kKinds.find(op); it != kKinds.end()) return it->second;
   // torch.flatten(x, 1) and x.view(x.size(0), -1) / x.reshape(x.size(0), -1): nn.Flatten().
   if (op == "flatten" && node->inputs().size() == x + 3 &&
       constant_int(node->input(x + 1)) == int64_t{1} &&
@@ -166,6 +171,51 @@ class ChainReader {
 
   // Appends the chain of module_ to `out`, names prefixed with `prefix`. Throws NotChain.
   void read(const std::string& prefix, JitChain& out) {
+    load_graph();
+    walk(graph_->inputs()[1], nullptr, prefix, out);
+  }
+
+  // For a forward that is no chain from its input but ends in one (a residual network's pooling,
+  // flatten and classifier): everything up to where that chain starts becomes one layer, a small
+  // module running that part of the graph, and the chain's steps follow as layers. Throws
+  // NotChain when not even the last step is a chain step.
+  void read_tail(JitChain& out) {
+    load_graph();
+    // The values a chain could start from, walking back from the output along each step's data
+    // input; the earliest one the rest of the forward reads as a chain from wins.
+    std::vector<Value*> starts;
+    for (Value* v = graph_->outputs()[0]; v != graph_->inputs()[1];) {
+      Node* n = v->node();
+      Value* next = nullptr;
+      if (n->kind() == c10::prim::CallMethod && n->inputs().size() == 2 &&
+          module_path(n->input(0), self_))
+        next = n->input(1);
+      else if (n->outputs().size() == 1 && n->inputs().size() > data_input(n) &&
+               is_tensor(n->input(data_input(n))))
+        next = n->input(data_input(n));
+      if (!next || next->node()->kind() == c10::prim::Param) break;
+      starts.push_back(next);
+      v = next;
+    }
+    std::string why = "its forward ends in no chain of steps";
+    for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+      JitChain tail;
+      try {
+        add_start(*it, tail);
+        walk(*it, (*it)->node(), "", tail);
+      } catch (const NotChain& e) {
+        why = e.what();
+        step_count_.clear();
+        continue;
+      }
+      out = std::move(tail);
+      return;
+    }
+    throw NotChain(why);
+  }
+
+ private:
+  void load_graph() {
     const auto method = module_.find_method("forward");
     if (!method) throw NotChain("it has no forward method");
     graph_ = method->graph()->copy();
@@ -176,8 +226,17 @@ class ChainReader {
                      " inputs, expected one tensor");
     if (graph_->outputs().size() != 1) throw NotChain("its forward returns several values");
     self_ = graph_->inputs()[0];
-    Value* current = graph_->inputs()[1];
+  }
+
+  // Reads the steps from `current` on to the output; the nodes up to and including `after` (the
+  // node that made `current`, nullptr: from the graph's start) are the caller's.
+  void walk(Value* current, const Node* after, const std::string& prefix, JitChain& out) {
+    bool started = after == nullptr;
     for (Node* node : graph_->nodes()) {
+      if (!started) {
+        started = node == after;
+        continue;
+      }
       const auto kind = node->kind();
       if (kind == c10::prim::Constant) continue;
       // Attributes are read where they are used; submodules where they are called.
@@ -212,7 +271,55 @@ class ChainReader {
       throw NotChain("its forward does not return the result of its last step");
   }
 
- private:
+  // The part of the forward that computes `start` from the input, as one layer: a module whose
+  // children are the model's children it calls (the same modules, so the same weights) and whose
+  // forward is a copy of those nodes. Named after the step that makes `start` ("F.add").
+  void add_start(Value* start, JitChain& out) {
+    auto cu = std::make_shared<torch::jit::CompilationUnit>();
+    torch::jit::Module layer(c10::QualifiedName(kFunctionalPrefix + std::string("Functional")), cu,
+                             /*shouldMangle=*/true);
+    if (!layer.hasattr("training"))
+      layer.register_attribute("training", c10::BoolType::get(), module_.is_training());
+    auto g = std::make_shared<Graph>();
+    Value* layer_self = g->addInput("self")->setType(layer.type());
+    Value* x = g->addInput("x")->setType(c10::TensorType::get());
+    std::unordered_map<Value*, Value*> env{{graph_->inputs()[1], x}};
+    std::function<Value*(Value*)> copy = [&](Value* v) -> Value* {
+      if (const auto it = env.find(v); it != env.end()) return it->second;
+      Node* n = v->node();
+      if (v == self_ || n->kind() == c10::prim::Param)
+        throw NotChain("its forward passes the module itself on: " + describe(n));
+      Node* clone = nullptr;
+      if (n->kind() == c10::prim::GetAttr && n->input(0) == self_) {
+        const std::string name = n->s(c10::attr::name);
+        if (name != "training" && !layer.hasattr(name)) {
+          const c10::IValue value = module_.attr(name);
+          const auto slot = module_.type()->findAttributeSlot(name);
+          if (is_module_value(v))
+            layer.register_module(name, value.toModule());
+          else if (value.isTensor() && slot && module_.type()->is_parameter(*slot))
+            layer.register_parameter(name, value.toTensor(), false);
+          else
+            layer.register_attribute(name, v->type(), value);
+        }
+        clone = g->createGetAttr(layer_self, name);
+      } else {
+        clone = g->createClone(n, copy);
+      }
+      g->insertNode(clone);
+      for (size_t i = 0; i < n->outputs().size(); ++i) env[n->output(i)] = clone->output(i);
+      return env.at(v);
+    };
+    g->registerOutput(copy(start));
+    mark_in_place(*g, layer);
+    auto* forward = cu->create_function(c10::QualifiedName(*layer.type()->name(), "forward"), g);
+    layer.type()->addMethod(forward);
+    const std::string op = op_name(start->node());
+    out.layers.push_back(layer);
+    out.names.push_back("F." + (op == "forward" ? std::string("start") : op));
+    ++step_count_[out.names.back()];
+  }
+
   void add_child(const std::vector<std::string>& attrs, const std::string& prefix, JitChain& out) {
     std::string path = prefix;
     torch::jit::Module child = module_;
@@ -283,14 +390,7 @@ class ChainReader {
     torch::jit::Inline(*g);
     torch::jit::ConstantPropagation(g);
     torch::jit::EliminateDeadCode(g);
-    // An in-place step (F.relu(x, inplace=True) inlines to aten::relu_) is marked like an
-    // nn.ReLU(inplace=True): Model runs it on a copy of its caller's tensor.
-    const auto nodes = g->nodes();
-    if (std::any_of(nodes.begin(), nodes.end(), [](const Node* n) {
-          const std::string name = n->kind().toUnqualString();
-          return n->kind().is_aten() && !name.empty() && name.back() == '_';
-        }))
-      layer.register_attribute("inplace", c10::BoolType::get(), true);
+    mark_in_place(*g, layer);
     auto* forward = cu->create_function(c10::QualifiedName(*layer.type()->name(), "forward"), g);
     layer.type()->addMethod(forward);
     if (kind == "MaxPool2d") describe_pooling(step, layer);
@@ -299,6 +399,17 @@ class ChainReader {
     const int count = ++step_count_[base];
     out.layers.push_back(layer);
     out.names.push_back(count == 1 ? base : base + "#" + std::to_string(count));
+  }
+
+  // An in-place step (F.relu(x, inplace=True) inlines to aten::relu_) is marked like an
+  // nn.ReLU(inplace=True): Model runs it on a copy of its caller's tensor.
+  static void mark_in_place(const Graph& g, torch::jit::Module& layer) {
+    const auto nodes = g.nodes();
+    if (std::any_of(nodes.begin(), nodes.end(), [](const Node* n) {
+          const std::string name = n->kind().toUnqualString();
+          return n->kind().is_aten() && !name.empty() && name.back() == '_';
+        }))
+      layer.register_attribute("inplace", c10::BoolType::get(), true);
   }
 
   // F.max_pool2d's constant arguments as the attributes nn.MaxPool2d has, so that the fast
@@ -340,28 +451,17 @@ JitChain jit_chain(const torch::jit::Module& module) {
     chain.layers.clear();
     chain.names.clear();
     chain.why_not = e.what();
+    // It may still end in a chain, after one layer for everything before it.
+    try {
+      JitChain tail;
+      ChainReader(module).read_tail(tail);
+      tail.why_not = chain.why_not;
+      tail.opaque_start = true;
+      chain = std::move(tail);
+    } catch (const NotChain&) {
+    }
   }
   return chain;
-}
-
-std::shared_ptr<torch::jit::GraphFunction> jit_logits_function(const torch::jit::Module& module) {
-  const auto method = module.find_method("forward");
-  if (!method) return nullptr;
-  std::shared_ptr<Graph> g = method->graph()->copy();
-  // A child nn.Softmax or F.softmax becomes its aten::softmax (F.softmax's branches on its
-  // constant arguments fold away).
-  torch::jit::Inline(*g);
-  torch::jit::ConstantPropagation(g);
-  if (g->outputs().size() != 1) return nullptr;
-  Node* last = g->outputs()[0]->node();
-  if (last->kind() != c10::aten::softmax && last->kind() != c10::aten::log_softmax) return nullptr;
-  // Over the classes of [N, classes] only: a softmax over the batch is no classifier's output.
-  const auto dim = constant_int(last->input(1));
-  if (!dim || (*dim != 1 && *dim != -1)) return nullptr;
-  g->eraseOutput(0);
-  g->registerOutput(last->input(0));
-  torch::jit::EliminateDeadCode(g);
-  return std::make_shared<torch::jit::GraphFunction>("logits", g, nullptr);
 }
 
 bool is_functional_layer(const torch::jit::Module& layer) {

@@ -387,6 +387,15 @@ int64_t Model::layer_index(const std::string& name) const {
 
 int64_t Model::logits_end() const { return checked(impl_).logits_end(); }
 
+std::string Model::unreachable_layers() const {
+  const auto& m = checked(impl_);
+  if (!m.jit_opaque_start || m.jit_layers.empty()) return "";
+  return "the layers inside layer 0 ('" + m.jit_names[0] + "') of " + m.describe() +
+         " cannot be reached: that layer runs its forward up to where its chain of steps starts, "
+         "since " +
+         m.jit_not_chain;
+}
+
 namespace {
 
 std::array<int64_t, 2> pair_of(const c10::IValue& v, const std::string& what) {

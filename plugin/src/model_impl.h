@@ -79,9 +79,9 @@ class ModelImpl {
   torch::jit::Module jit;
   std::vector<torch::jit::Module> jit_layers;
   std::vector<std::string> jit_names;
-  std::string jit_not_chain;  // why jit_layers is empty (jit_chain.h)
-  // A module that is no chain but ends in a softmax: its forward up to the logits (jit_chain.h).
-  std::shared_ptr<torch::jit::GraphFunction> jit_logits;
+  std::string
+      jit_not_chain;  // why jit_layers is empty, or starts with an opaque layer (jit_chain.h)
+  bool jit_opaque_start = false;  // jit_layers[0] runs the forward up to where its chain starts
   // Layers that a "repeat" edit of a TorchScript chain added (model_layers.cpp). They are not
   // children of `jit`: registering one would change the class type that the original instance
   // shares. So their parameters are listed, moved, trained and saved alongside, named
@@ -98,7 +98,7 @@ class ModelImpl {
     impl->jit_layers = std::move(chain.layers);
     impl->jit_names = std::move(chain.names);
     impl->jit_not_chain = std::move(chain.why_not);
-    if (impl->jit_layers.empty()) impl->jit_logits = jit_logits_function(impl->jit);
+    impl->jit_opaque_start = chain.opaque_start;
     return impl;
   }
 
@@ -138,11 +138,6 @@ class ModelImpl {
 
   // The model up to its logits: without a trailing Softmax/LogSoftmax when it has one.
   torch::Tensor run_logits(const torch::Tensor& x) {
-    if (jit_logits) {
-      auto out = (*jit_logits)({jit._ivalue(), x});
-      if (!out.isTensor()) throw Error("TorchScript model: forward returned a non-tensor value");
-      return out.toTensor();
-    }
     const int64_t end = logits_end();
     if (end == num_layers()) return run(x);
     return run_layers(x, 0, end);
@@ -214,7 +209,8 @@ class ModelImpl {
                   " and its input activations cannot be reached; expected forward(x) to pass one " +
                   "tensor from step to step: child modules and functional steps such as F.relu, " +
                   "F.max_pool2d, torch.flatten or x.view(x.size(0), -1), without branches or " +
-                  "residual sums");
+                  "residual sums, or to end in such a chain (whatever comes before it, residual " +
+                  "sums included, then runs as one layer)");
     if (k < 0 || k >= num_layers())
       throw Error(std::string(what) + ": layer " + std::to_string(k) + " out of range [0, " +
                   std::to_string(num_layers()) + ") of " + describe());

@@ -40,6 +40,18 @@ class Residual(nn.Module):
 res = Residual().eval()
 x = torch.rand(5, 1, 8, 8)
 
+class Branches(nn.Module):  # no chain at its end either: the sum of two branches is its output
+    def __init__(self):
+        super().__init__()
+        self.flat = nn.Flatten()
+        self.a = nn.Linear(64, 4)
+        self.b = nn.Linear(64, 4)
+    def forward(self, x):
+        h = self.flat(x)
+        return self.a(h) + self.b(h)
+
+torch.jit.save(torch.jit.script(Branches().eval()), out + "/branches.pt")
+
 # No chain, ending in a softmax: as a function, as a child module, over the batch (not a classifier's).
 class ResidualSoftmax(Residual):
     __constants__ = ["dim"]
@@ -207,15 +219,34 @@ TEST_F(TorchScript, LayeredAccessOnScriptedSequential) {
   }
 }
 
-// The rule holds for models that are no chain too: a trailing softmax is not the logits.
-TEST_F(TorchScript, NonChainModelEndingInSoftmaxGivesItsLogits) {
+// A forward that is no chain from its input but ends in one: one layer runs everything up to the
+// residual sum, the chain's steps follow, and a trailing softmax is not the logits.
+TEST_F(TorchScript, ResidualForwardEndsInAChainAfterOneLayerForItsStart) {
   const torch::Tensor logits = tensor("residual", {5, 4});
+  Model plain = Model::load(dir_ + "/residual.pt");
+  ASSERT_EQ(plain.num_layers(), 2);
+  EXPECT_EQ(plain.layer_name(0), "F.add");
+  EXPECT_EQ(plain.layer_kind(0), "Functional");
+  EXPECT_EQ(plain.layer_name(1), "b");
+  EXPECT_EQ(plain.layer_kind(1), "Linear");
+  EXPECT_EQ(plain.layer_weight(1).sizes(), (std::vector<int64_t>{4, 64}));
+  {
+    torch::NoGradGuard no_grad;
+    // The start layer's output is what the Linear reads: h + relu(a(h)).
+    const torch::Tensor h = x().flatten(1);
+    const torch::Tensor a = torch::relu(
+        torch::linear(h, plain.named_parameters()[0].second, plain.named_parameters()[1].second));
+    EXPECT_TRUE(torch::allclose(plain.forward_layers(x(), 0, 1), h + a, 1e-5, 1e-6));
+    EXPECT_TRUE(torch::allclose(plain.forward_layers(plain.forward_layers(x(), 0, 1), 1, 2), logits,
+                                1e-4, 1e-5));
+  }
   for (const std::string file :
        {"residual_softmax.pt", "residual_logsoftmax.pt", "residual_softmax_traced.pt"}) {
     Model m = Model::load(dir_ + "/" + file);
-    EXPECT_EQ(m.num_layers(), 0) << file;
+    ASSERT_EQ(m.num_layers(), 3) << file;
+    EXPECT_EQ(m.logits_end(), 2) << file;
     EXPECT_TRUE(torch::allclose(m.logits(x()), logits, 1e-4, 1e-5)) << file;
-    // Training sees the same logits, with gradients to the weights.
+    // Training sees the same logits, with gradients to the weights of the start layer too.
     m.train(true);
     const torch::Tensor z = m.forward(x());
     EXPECT_TRUE(torch::allclose(z.detach(), logits, 1e-4, 1e-5)) << file;
@@ -223,24 +254,31 @@ TEST_F(TorchScript, NonChainModelEndingInSoftmaxGivesItsLogits) {
     const torch::Tensor grad = m.parameters()[0].grad();
     ASSERT_TRUE(grad.defined()) << file;
     EXPECT_GT(grad.abs().sum().item<double>(), 0.0) << file;
-    // A clone keeps the logits.
-    const Model copy = m.clone();
+    // A clone has its own start layer, on its own weights.
+    Model copy = m.clone();
     EXPECT_TRUE(torch::allclose(copy.logits(x()), logits, 1e-4, 1e-5)) << file;
+    {
+      torch::NoGradGuard no_grad;
+      copy.parameters()[0].add_(1.0);
+    }
+    EXPECT_FALSE(torch::allclose(copy.logits(x()), logits, 1e-4, 1e-5)) << file;
+    EXPECT_TRUE(torch::allclose(m.logits(x()), logits, 1e-4, 1e-5)) << file;
   }
-  // A softmax over the batch is left as it is: what the model returns is what it gives.
+  // A softmax over the batch is a step like any other: what the model returns is what it gives.
   Model dim0 = Model::load(dir_ + "/residual_softmax_dim0.pt");
+  EXPECT_EQ(dim0.layer_kind(dim0.num_layers() - 1), "Functional");
   EXPECT_TRUE(
       torch::allclose(dim0.logits(x()), tensor("residual_softmax_dim0", {5, 4}), 1e-4, 1e-5));
 }
 
 TEST_F(TorchScript, NonSequentialModuleHasNoLayers) {
-  Model m = Model::load(dir_ + "/residual.pt");
+  Model m = Model::load(dir_ + "/branches.pt");
   EXPECT_EQ(m.num_layers(), 0);
   EXPECT_THROW(m.forward_layers(x(), 0, 1), mutagen::Error);
   // The error names the model file, the layer and what forward would have to look like.
   mutagen::testing_support::expect_error(
       [&] { m.layer_kind(0); },
-      {"residual.pt", "layer 0", "plain chain of child calls", "aten::add", "residual sums"});
+      {"branches.pt", "layer 0", "plain chain of child calls", "CallMethod", "residual sums"});
   EXPECT_EQ(m.parameters().size(), 4u);
 }
 

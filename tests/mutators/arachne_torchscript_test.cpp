@@ -130,14 +130,27 @@ TEST_F(ArachneTorchScript, FunctionalForwardLocalisesAndEvolvesLikeItsSequential
   }
 }
 
-// A forward that is no chain (a residual sum) cannot be localised: whatever the layer option, the
-// error names the file, the graph node that breaks the chain and what forward should look like.
-TEST_F(ArachneTorchScript, ResidualForwardIsAClearError) {
+// A residual forward ends in a chain after one layer for its start: its last Linear can be
+// localised; a layer inside the start, or "auto" (which wants a hidden layer), is an error that
+// names the file, the graph node that breaks the chain and what forward should look like.
+TEST_F(ArachneTorchScript, ResidualForwardReachesItsChainOnly) {
   const Model residual = Model::load(dir_ + "/residual.pt");
+  ASSERT_EQ(residual.num_layers(), 2);
+  EXPECT_EQ(mutagen::resolve_layer(residual, "b"), 1);
   for (const std::string spec : {"auto", "0", "a"})
     mutagen::testing_support::expect_error(
         [&] { mutagen::resolve_layer(residual, spec); },
-        {"residual.pt", "not a plain chain", "aten::add", "pass one tensor from step to step"});
+        {"residual.pt", "cannot be reached", "aten::add", "pass one tensor from step to step"});
+  const MutationInputs in = inputs(residual);
+  const auto front = mutagen::localise(residual, 1, in.neg, in.pos, 6);
+  EXPECT_GE(front.selected.size(), 1u);
+  const Model mutant =
+      mutagen::ArachneDeMutator(
+          mutagen::ArachneOptions().layer("b").count(6).population(16).generations(4))
+          .mutate(residual, in);
+  const int64_t changed = residual.layer_weight(1).ne(mutant.layer_weight(1)).sum().item<int64_t>();
+  EXPECT_GT(changed, 0);
+  EXPECT_LE(changed, 6);
 }
 
 }  // namespace

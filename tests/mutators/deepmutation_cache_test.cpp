@@ -98,6 +98,16 @@ class Residual(nn.Module):
         h = F.relu(self.conv(x))
         return self.fc(torch.flatten(h + torch.tanh(h), 1))
 torch.jit.save(torch.jit.script(Residual().eval()), sys.argv[1] + "/residual.pt")
+class Branches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3)
+        self.a = nn.Linear(108, 4)
+        self.b = nn.Linear(108, 4)
+    def forward(self, x):
+        h = torch.flatten(F.relu(self.conv(x)), 1)
+        return self.a(h) + self.b(h)
+torch.jit.save(torch.jit.script(Branches().eval()), sys.argv[1] + "/branches.pt")
 )PY";
 
 // The scripted fixtures of kScript, made once per test binary in its own folder.
@@ -180,34 +190,75 @@ TEST(DeepMutationCache, TorchScriptEditsComputeTheEditedChain) {
                                          {"without_layer", "out of range"});
 }
 
-// A scripted module whose forward is no chain (a residual sum) has no layers to tell apart: every
-// operator says so (skipped with the reason), the weight operators without calling its Linear and
-// Conv2d weights absent.
-TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicableForStructuralOperators) {
+// A scripted module whose forward ends in the sum of two branches has no layers to tell apart:
+// every operator says so (skipped with the reason).
+TEST(DeepMutationCache, TorchScriptWithoutAChainIsNotApplicable) {
   if (const auto why = mutagen::testing_support::python_torch_missing(); !why.empty())
     GTEST_SKIP() << why;
   const std::string dir = scripted_fixtures();
   ASSERT_FALSE(dir.empty());
-  const Model residual = Model::load_torchscript(dir + "/residual.pt");
+  const Model branches = Model::load_torchscript(dir + "/branches.pt");
+  ASSERT_EQ(branches.num_layers(), 0);
   for (const std::string op : {"ld", "lam", "afrm"}) {
     try {
-      MutatorRegistry::global().create(op, {{"seed", 1}})->mutate(residual, deepmutation_inputs());
+      MutatorRegistry::global().create(op, {{"seed", 1}})->mutate(branches, deepmutation_inputs());
       ADD_FAILURE() << op << " made a mutant of a module without a chain";
     } catch (const mutagen::NotApplicable& e) {
       EXPECT_NE(std::string(e.what()).find("not a plain chain"), std::string::npos) << e.what();
     }
   }
-  mutagen::testing_support::expect_error([&] { residual.with_identity_at(0); },
+  mutagen::testing_support::expect_error([&] { branches.with_identity_at(0); },
                                          {"not a plain chain"});
   for (const std::string op : {"gf", "ws", "neb", "nai", "ns"}) {
     try {
-      MutatorRegistry::global().create(op, {{"seed", 1}})->mutate(residual, deepmutation_inputs());
+      MutatorRegistry::global().create(op, {{"seed", 1}})->mutate(branches, deepmutation_inputs());
       ADD_FAILURE() << op << " made a mutant of a module without a chain";
     } catch (const mutagen::NotApplicable& e) {
       const std::string what = e.what();
       EXPECT_NE(what.find(op + ": the model's layers cannot be reached"), std::string::npos)
           << what;
       EXPECT_NE(what.find("residual sums"), std::string::npos) << what;
+    }
+  }
+}
+
+// A residual forward ends in a chain (flatten, Linear) after one layer for its start: the weight
+// operators change that Linear, the only layer they can reach; the structural ones find nothing
+// to edit and say why the layers inside the start cannot be reached.
+TEST(DeepMutationCache, TorchScriptResidualForwardMutatesItsChain) {
+  if (const auto why = mutagen::testing_support::python_torch_missing(); !why.empty())
+    GTEST_SKIP() << why;
+  const std::string dir = scripted_fixtures();
+  ASSERT_FALSE(dir.empty());
+  const Model residual = Model::load_torchscript(dir + "/residual.pt");
+  ASSERT_EQ(residual.num_layers(), 3);
+  EXPECT_EQ(residual.layer_name(2), "fc");
+  const std::string before = residual.fingerprint();
+  for (const std::string op : {"gf", "ws", "neb", "nai", "ns"}) {
+    const Model mutant = MutatorRegistry::global()
+                             .create(op, {{"seed", 1}, {"ratio", 0.25}})
+                             ->mutate(residual, deepmutation_inputs());
+    const auto a = residual.named_parameters(), b = mutant.named_parameters();
+    ASSERT_EQ(a.size(), b.size());
+    bool fc_changed = false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      const bool same = torch::equal(a[i].second, b[i].second);
+      if (a[i].first.rfind("fc.", 0) == 0)
+        fc_changed |= !same;
+      else
+        EXPECT_TRUE(same) << op << " changed " << a[i].first;
+    }
+    EXPECT_TRUE(fc_changed) << op;
+  }
+  EXPECT_EQ(residual.fingerprint(), before);
+  for (const std::string op : {"ld", "lam", "afrm"}) {
+    try {
+      MutatorRegistry::global().create(op, {{"seed", 1}})->mutate(residual, deepmutation_inputs());
+      ADD_FAILURE() << op << " found a layer to edit";
+    } catch (const mutagen::NotApplicable& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("inside layer 0 ('F.add')"), std::string::npos) << what;
+      EXPECT_NE(what.find("residual.pt"), std::string::npos) << what;
     }
   }
 }

@@ -2,15 +2,14 @@
 #include "mutagen/mutant_cache.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mutagen/error.h"
 #include "mutagen/io.h"
@@ -158,7 +157,8 @@ TEST(MutantCache, CorruptEntriesAreMissesAndOthersSurvive) {
   EXPECT_EQ(r.fingerprint(), m.fingerprint());
 }
 
-// A model file cut short or with one byte flipped still parses often enough; the checksum catches it.
+// A model file cut short or with one byte flipped still parses often enough; the checksum catches
+// it.
 TEST(MutantCache, TruncatedOrFlippedModelFilesAreDetectedAndRegenerated) {
   const std::string dir = mutagen::testing_support::temp_dir("cache");
   MutantCache cache(dir);
@@ -177,13 +177,15 @@ TEST(MutantCache, TruncatedOrFlippedModelFilesAreDetectedAndRegenerated) {
   EXPECT_FALSE(cache.find(cut).has_value());
   EXPECT_FALSE(cache.find(flipped).has_value());
   bool cached = true;
-  const Model again = cache.get_or_create(cut, [&] { return m.clone(); }, {}, &cached);
+  const Model again = cache.get_or_create(
+      cut, [&] { return m.clone(); }, {}, &cached);
   EXPECT_FALSE(cached);
   ASSERT_TRUE(cache.find(cut).has_value());
   EXPECT_EQ(cache.find(cut)->fingerprint(), m.fingerprint());
 }
 
-// Two processes on one folder at the same time: one makes the mutant, the other waits and reuses it.
+// Two processes on one folder at the same time: one makes the mutant, the other waits and reuses
+// it.
 TEST(MutantCache, TwoProcessesSharingTheFolderMakeTheMutantOnce) {
   const std::string dir = mutagen::testing_support::temp_dir("cache");
   const std::string log = dir + "/made.log";

@@ -1,11 +1,12 @@
 // The mutator registry: built-ins, user registration through the macro, errors and duplicates.
+#include "mutagen/mutators/registry.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
 #include "mutagen/error.h"
-#include "mutagen/mutators/registry.h"
 #include "mutagen/mutators/tmr.h"
 
 namespace {

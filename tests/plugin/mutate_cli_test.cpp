@@ -149,9 +149,10 @@ INSTANTIATE_TEST_SUITE_P(EveryOperator, MutateCli,
                            return name;
                          });
 
-// Two shapes of Python model: a chain whose middle layer is a residual block (one layer of the
-// chain), and a forward that is no chain (a residual sum at the top) ending in a softmax. Both are
-// trained on the target's images, so that TMR has correctly classified cluster members.
+// Three shapes of Python model: a chain whose middle layer is a residual block (one layer of the
+// chain), a forward with a residual sum at the top ending in a chain and a softmax, and one that
+// is no chain at all (two branches summed). All are trained on the target's images, so that TMR
+// has correctly classified cluster members.
 std::string scripted_models() {
   static const std::string dir = testing_support::run_python_fixture("mutate-scripted", R"PY(
 import sys
@@ -190,13 +191,23 @@ class Residual(nn.Module):
         h = F.relu(self.stem(h))
         h = h + F.relu(self.conv(h))
         return F.softmax(self.fc(torch.flatten(h, 1)), dim=1)
+class Branches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, stride=2)
+        self.a = nn.Linear(4 * 13 * 13, 3)
+        self.b = nn.Linear(4 * 13 * 13, 3)
+    def forward(self, h):
+        h = torch.flatten(F.relu(self.stem(h)), 1)
+        return self.a(h) + self.b(h)
 torch.manual_seed(0)
-for name, model in [("chain", Chain()), ("residual", Residual())]:
+for name, model in [("chain", Chain()), ("residual", Residual()), ("branches", Branches())]:
     opt = torch.optim.Adam(model.parameters(), 5e-3)
     for epoch in range(8):
         opt.zero_grad()
         out_ = model(x)
-        logp = out_ if name == "chain" else torch.log(out_ + 1e-9)
+        logp = {"chain": out_, "residual": torch.log(out_ + 1e-9),
+                "branches": F.log_softmax(out_, dim=1)}[name]
         F.nll_loss(logp, y).backward()
         opt.step()
     torch.jit.save(torch.jit.script(model.eval()), out + "/" + name + ".pt")
@@ -204,8 +215,9 @@ for name, model in [("chain", Chain()), ("residual", Residual())]:
   return dir;
 }
 
-// `layer` names what a mutant changed for either shape: the chain's layers by index, a block of
-// several modules as its one layer; a model that is no chain by its modules' names.
+// `layer` names what a mutant changed for each shape: the chain's layers by index, a block of
+// several modules as its one layer, the start of a residual forward as its layer 0; a model that
+// is no chain by its modules' names.
 TEST(MutateCliScripted, ChangedLayersOfBlocksAndOfModelsThatAreNoChain) {
   if (!fs::exists(MUTAGEN_CLI)) GTEST_SKIP() << "the CLI " << MUTAGEN_CLI << " is not built";
   if (const auto why = testing_support::python_torch_missing(); !why.empty()) GTEST_SKIP() << why;
@@ -228,15 +240,24 @@ TEST(MutateCliScripted, ChangedLayersOfBlocksAndOfModelsThatAreNoChain) {
   EXPECT_EQ(chain.layer_kind(chain.layer_index("block")), "Block");
   EXPECT_EQ(c["weights_changed"].get<int64_t>(),
             differing_parameters(chain, Model::load(dir + "/chain-tmr.pt")));
+  // The residual forward: one layer for its start (the stem and the residual convolution), then
+  // flatten, the Linear and the softmax.
   const Model residual = Model::load(dir + "/residual.pt");
-  ASSERT_EQ(residual.num_layers(), 0);
+  ASSERT_EQ(residual.num_layers(), 4);
   const nlohmann::json r = run("residual");
-  EXPECT_EQ(r["layer"], nlohmann::json({"stem", "conv", "fc"}));
+  EXPECT_EQ(r["layer"], nlohmann::json({0, residual.layer_index("fc")}));
   EXPECT_EQ(r["weights_changed"].get<int64_t>(),
             differing_parameters(residual, Model::load(dir + "/residual-tmr.pt")));
   // Trained on the logits under the softmax: the cluster's held-out members are mispredicted.
   ASSERT_TRUE(r["heldout_misprediction_neg"].is_number()) << r.dump();
   EXPECT_GT(r["heldout_misprediction_neg"].get<double>(), 0.5) << r.dump();
+  // No chain at all (two branches summed): its modules by name.
+  const Model branches = Model::load(dir + "/branches.pt");
+  ASSERT_EQ(branches.num_layers(), 0);
+  const nlohmann::json b = run("branches");
+  EXPECT_EQ(b["layer"], nlohmann::json({"stem", "a", "b"}));
+  EXPECT_EQ(b["weights_changed"].get<int64_t>(),
+            differing_parameters(branches, Model::load(dir + "/branches-tmr.pt")));
 }
 
 TEST(MutateCliSeed, SameSeedSameMutant) {

@@ -11,6 +11,14 @@
 
 namespace mutagen {
 
+namespace {
+// The error, and why layers inside an opaque start cannot be chosen when that is the case.
+Error layer_error(const Model& model, const std::string& message) {
+  const std::string why = model.unreachable_layers();
+  return Error(why.empty() ? message : message + "; " + why);
+}
+}  // namespace
+
 int64_t resolve_layer(const Model& model, const std::string& spec) {
   if (!model.valid()) throw Error("layer '" + spec + "': the model is empty");
   internal::check_layers_reachable(model);  // whatever the spec
@@ -23,9 +31,9 @@ int64_t resolve_layer(const Model& model, const std::string& spec) {
         kernels.push_back(k);
     }
     if (kernels.size() < 2)
-      throw Error("layer 'auto': the model has " + std::to_string(kernels.size()) +
-                  " Linear/Conv2d layers before its logits, expected at least 2 (a hidden layer "
-                  "and the output layer)");
+      throw layer_error(model, "layer 'auto': the model has " + std::to_string(kernels.size()) +
+                                   " Linear/Conv2d layers before its logits, expected at least 2 "
+                                   "(a hidden layer and the output layer)");
     return kernels[kernels.size() - 2];
   }
   int64_t layer = -1;
@@ -40,16 +48,20 @@ int64_t resolve_layer(const Model& model, const std::string& spec) {
     if (layer < 0 || layer >= model.num_layers()) {
       layer = model.layer_index(spec);
       if (layer < 0)
-        throw Error("layer " + spec + " out of range, expected an index in [0, " +
-                    std::to_string(end) + "), a layer name, or \"auto\"");
+        throw layer_error(model, "layer " + spec + " out of range, expected an index in [0, " +
+                                     std::to_string(end) + "), a layer name, or \"auto\"");
     }
   } else {
     layer = model.layer_index(spec);
     if (layer < 0)
-      throw Error("layer '" + spec + "' not found, expected an index in [0, " +
-                  std::to_string(end) + "), a layer name, or \"auto\"");
+      throw layer_error(model, "layer '" + spec + "' not found, expected an index in [0, " +
+                                   std::to_string(end) + "), a layer name, or \"auto\"");
   }
-  internal::check_kernel_layer(model, layer, "layer '" + spec + "'");
+  try {
+    internal::check_kernel_layer(model, layer, "layer '" + spec + "'");
+  } catch (const Error& e) {
+    throw layer_error(model, e.what());
+  }
   return layer;
 }
 

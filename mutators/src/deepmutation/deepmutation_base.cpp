@@ -86,8 +86,11 @@ int64_t choose_layer(const Model& model, const DeepMutationOptions& options, Rng
   std::vector<int64_t> candidates;
   for (int64_t k = 0; k < n; ++k)
     if (eligible(model, k)) candidates.push_back(k);
-  if (candidates.empty())
-    throw NotApplicable(op + ": the model has no layer it applies to; it needs " + eligible_what);
+  if (candidates.empty()) {
+    const std::string why = model.unreachable_layers();
+    throw NotApplicable(op + ": the model has no layer it applies to; it needs " + eligible_what +
+                        (why.empty() ? "" : "; " + why));
+  }
   return candidates[rng.below(candidates.size())];
 }
 

@@ -46,8 +46,7 @@ class Model {
 
   // Inference: eval mode, no grad, batched. x: float32 [N, C, H, W] on any device. Returns
   // [N, classes] on x's device (batches run on device()): the input of a trailing
-  // Softmax/LogSoftmax when the model has one (see logits_end(); for a TorchScript forward that
-  // is no chain, the input of a softmax that is its last step).
+  // Softmax/LogSoftmax when the model has one (see logits_end()).
   // Batches of 256 keep activations under glibc's mmap threshold: larger ones are mapped and
   // unmapped per batch, and the page faults cost more than the convolutions.
   torch::Tensor logits(const torch::Tensor& x, int64_t batch_size = 256) const;
@@ -88,6 +87,10 @@ class Model {
   // One past the last layer that produces logits: num_layers() minus a trailing Softmax or
   // LogSoftmax, whose input is what localisation, fitness and losses must use. logits() stops here.
   int64_t logits_end() const;
+  // A TorchScript forward that is a chain only from some step on (after a residual sum, say): its
+  // layer 0 runs everything before that chain, whose layers cannot be reached one by one. Then
+  // this says so, naming the model and the graph node that breaks the chain; empty otherwise.
+  std::string unreachable_layers() const;
   // Geometry of Conv2d layer k; throws mutagen::Error naming the layer for any other kind or for
   // string padding ("same"/"valid").
   ConvGeometry layer_conv_geometry(int64_t k) const;
