@@ -3,7 +3,8 @@
 // functional step on it (a node whose only tensor input is the current value and whose output is a
 // tensor) is a layer too, built as a small module whose forward is a copy of that node and of the
 // constants, sizes and lists it reads. Anything else that touches a tensor (a second branch, a
-// residual sum, a value kept from an earlier step) means the forward is no chain.
+// residual sum, a value kept from an earlier step) means the forward is no chain from its input;
+// then the walk is tried again from values nearer the output, the part before becoming one layer.
 #include "jit_chain.h"
 
 #include <torch/csrc/jit/ir/constants.h>
