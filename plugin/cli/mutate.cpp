@@ -78,6 +78,7 @@ Change describe_change(const Model& original, const Model& mutant) {
   std::vector<std::string> modules;
   const auto a = original.named_parameters();
   const auto b = mutant.named_parameters();
+  const bool opaque_start = original.num_layers() > 0 && !original.unreachable_layers().empty();
   for (size_t i = 0; c.edits.empty() && i < std::min(a.size(), b.size()); ++i) {
     const auto& [name, x] = a[i];
     const torch::Tensor& y = b[i].second;
@@ -92,7 +93,7 @@ Change describe_change(const Model& original, const Model& mutant) {
       }
     }
     // Not under any layer's name: inside the layer that runs a forward's start, if it has one.
-    if (!found && original.num_layers() > 0 && !original.unreachable_layers().empty()) {
+    if (!found && opaque_start) {
       layers.push_back(0);
       found = true;
     }

@@ -149,10 +149,7 @@ class ChainReader {
   // forward is a copy of those nodes. Named after the step that makes `start` ("F.add").
   void add_start(Value* start, JitChain& out) {
     auto cu = std::make_shared<torch::jit::CompilationUnit>();
-    torch::jit::Module layer(c10::QualifiedName(kFunctionalPrefix + std::string("Functional")), cu,
-                             /*shouldMangle=*/true);
-    if (!layer.hasattr("training"))
-      layer.register_attribute("training", c10::BoolType::get(), module_.is_training());
+    torch::jit::Module layer = new_layer("Functional", cu);
     auto g = std::make_shared<Graph>();
     Value* layer_self = g->addInput("self")->setType(layer.type());
     Value* x = g->addInput("x")->setType(c10::TensorType::get());
@@ -164,18 +161,7 @@ class ChainReader {
         throw NotChain("its forward passes the module itself on: " + describe(n));
       Node* clone = nullptr;
       if (n->kind() == c10::prim::GetAttr && n->input(0) == self_) {
-        const std::string name = n->s(c10::attr::name);
-        if (name != "training" && !layer.hasattr(name)) {
-          const c10::IValue value = module_.attr(name);
-          const auto slot = module_.type()->findAttributeSlot(name);
-          if (is_module_value(v))
-            layer.register_module(name, value.toModule());
-          else if (value.isTensor() && slot && module_.type()->is_parameter(*slot))
-            layer.register_parameter(name, value.toTensor(), false);
-          else
-            layer.register_attribute(name, v->type(), value);
-        }
-        clone = g->createGetAttr(layer_self, name);
+        clone = g->createGetAttr(layer_self, share_attribute(v, layer));  // children too
       } else {
         clone = g->createClone(n, copy);
       }
@@ -184,9 +170,7 @@ class ChainReader {
       return env.at(v);
     };
     g->registerOutput(copy(start));
-    mark_in_place(*g, layer);
-    auto* forward = cu->create_function(c10::QualifiedName(*layer.type()->name(), "forward"), g);
-    layer.type()->addMethod(forward);
+    set_forward(g, *cu, layer);
     const std::string op = op_name(start->node());
     out.layers.push_back(layer);
     out.names.push_back("F." + (op == "forward" ? std::string("start") : op));
@@ -220,11 +204,7 @@ class ChainReader {
     const std::string op = op_name(step);
     const std::string kind = kind_of(op, step);
     auto cu = std::make_shared<torch::jit::CompilationUnit>();
-    torch::jit::Module layer(c10::QualifiedName(kFunctionalPrefix + kind), cu,
-                             /*shouldMangle=*/true);
-    if (!layer.hasattr("training"))
-      layer.register_attribute("training", c10::BoolType::get(), module_.is_training());
-
+    torch::jit::Module layer = new_layer(kind, cu);
     auto g = std::make_shared<Graph>();
     Value* layer_self = g->addInput("self")->setType(layer.type());
     Value* x = g->addInput("x")->setType(c10::TensorType::get());
@@ -234,20 +214,10 @@ class ChainReader {
       Node* n = v->node();
       Node* clone = nullptr;
       if (n->kind() == c10::prim::GetAttr && n->input(0) == self_) {
-        // The model's train/eval flag or a non-module attribute: the layer gets its own slot,
-        // the same tensor for a parameter (shared, so the model's weights are the layer's).
-        const std::string name = n->s(c10::attr::name);
         if (is_module_value(v))
-          throw NotChain("step " + describe(step) + " reads the child module '" + name + "'");
-        if (name != "training" && !layer.hasattr(name)) {
-          const c10::IValue value = module_.attr(name);
-          const auto slot = module_.type()->findAttributeSlot(name);
-          if (value.isTensor() && slot && module_.type()->is_parameter(*slot))
-            layer.register_parameter(name, value.toTensor(), false);
-          else
-            layer.register_attribute(name, v->type(), value);
-        }
-        clone = g->createGetAttr(layer_self, name);
+          throw NotChain("step " + describe(step) + " reads the child module '" +
+                         n->s(c10::attr::name) + "'");
+        clone = g->createGetAttr(layer_self, share_attribute(v, layer));
       } else if (n == step || n->kind() == c10::prim::Constant ||
                  (n->blocks().empty() && (!is_tensor(v) || n->kind() == c10::prim::NumToTensor))) {
         // The step itself, and the constants, sizes and lists it reads.
@@ -263,9 +233,7 @@ class ChainReader {
     torch::jit::Inline(*g);
     torch::jit::ConstantPropagation(g);
     torch::jit::EliminateDeadCode(g);
-    mark_in_place(*g, layer);
-    auto* forward = cu->create_function(c10::QualifiedName(*layer.type()->name(), "forward"), g);
-    layer.type()->addMethod(forward);
+    set_forward(g, *cu, layer);
     if (kind == "MaxPool2d") describe_pooling(step, layer);
 
     const std::string base = (prefix.empty() ? "" : prefix + ".") + "F." + op;
@@ -274,15 +242,47 @@ class ChainReader {
     out.names.push_back(count == 1 ? base : base + "#" + std::to_string(count));
   }
 
-  // An in-place step (F.relu(x, inplace=True) inlines to aten::relu_) is marked like an
-  // nn.ReLU(inplace=True): Model runs it on a copy of its caller's tensor.
-  static void mark_in_place(const Graph& g, torch::jit::Module& layer) {
-    const auto nodes = g.nodes();
+  // A layer jit_chain makes (functional step or start), reporting `kind`, with its own
+  // train/eval flag (set_functional_training).
+  torch::jit::Module new_layer(const std::string& kind,
+                               const std::shared_ptr<torch::jit::CompilationUnit>& cu) const {
+    torch::jit::Module layer(c10::QualifiedName(kFunctionalPrefix + kind), cu,
+                             /*shouldMangle=*/true);
+    if (!layer.hasattr("training"))
+      layer.register_attribute("training", c10::BoolType::get(), module_.is_training());
+    return layer;
+  }
+
+  // What `v` = self.<name> of the model reads, given to `layer` under the same name: the same
+  // child module or parameter tensor (so the model's weights are the layer's), a copy of another
+  // attribute; the train/eval flag is the layer's own. Returns the name.
+  std::string share_attribute(const Value* v, torch::jit::Module& layer) const {
+    const std::string name = v->node()->s(c10::attr::name);
+    if (name == "training" || layer.hasattr(name)) return name;
+    const c10::IValue value = module_.attr(name);
+    const auto slot = module_.type()->findAttributeSlot(name);
+    if (is_module_value(v))
+      layer.register_module(name, value.toModule());
+    else if (value.isTensor() && slot && module_.type()->is_parameter(*slot))
+      layer.register_parameter(name, value.toTensor(), false);
+    else
+      layer.register_attribute(name, v->type(), value);
+    return name;
+  }
+
+  // `g` (self, x) as the layer's forward. An in-place step (F.relu(x, inplace=True) inlines to
+  // aten::relu_) marks the layer like an nn.ReLU(inplace=True): Model runs it on a copy of its
+  // caller's tensor.
+  static void set_forward(const std::shared_ptr<Graph>& g, torch::jit::CompilationUnit& cu,
+                          torch::jit::Module& layer) {
+    const auto nodes = g->nodes();
     if (std::any_of(nodes.begin(), nodes.end(), [](const Node* n) {
           const std::string name = n->kind().toUnqualString();
           return n->kind().is_aten() && !name.empty() && name.back() == '_';
         }))
       layer.register_attribute("inplace", c10::BoolType::get(), true);
+    layer.type()->addMethod(
+        cu.create_function(c10::QualifiedName(*layer.type()->name(), "forward"), g));
   }
 
   // F.max_pool2d's constant arguments as the attributes nn.MaxPool2d has, so that the fast

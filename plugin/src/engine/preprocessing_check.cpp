@@ -65,7 +65,8 @@ double check_preprocessing(const Model& model, const Dataset& data, const torch:
   const torch::Tensor rows =
       torch::linspace(0, static_cast<double>(n - 1), std::min(n, kSample)).round().to(torch::kLong);
   const torch::Tensor images = data.images.index_select(0, rows.to(data.images.device()));
-  const torch::Tensor labels = data.labels.index_select(0, rows.to(data.labels.device()));
+  const torch::Tensor labels =
+      data.labels.index_select(0, rows.to(data.labels.device())).to(torch::kCPU);
   const double as_given =
       correct.to(torch::kCPU).index_select(0, rows).to(torch::kFloat64).mean().item<double>();
   const Transformation* best = nullptr;
@@ -79,11 +80,7 @@ double check_preprocessing(const Model& model, const Dataset& data, const torch:
       spdlog::debug("{}: x -> {} fails: {}", name, t.formula, e.what());
       continue;  // a transformation the model cannot take says nothing about it
     }
-    const double a = predicted.to(torch::kCPU)
-                         .eq(labels.to(torch::kCPU))
-                         .to(torch::kFloat64)
-                         .mean()
-                         .item<double>();
+    const double a = predicted.to(torch::kCPU).eq(labels).to(torch::kFloat64).mean().item<double>();
     spdlog::debug("{}: {:.1f}% of the sample right after x -> {}, {:.1f}% as given", name,
                   100.0 * a, t.formula, 100.0 * as_given);
     if (a >= best_accuracy) {
