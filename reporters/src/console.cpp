@@ -170,14 +170,15 @@ void print_scores(const Report& r, std::ostream& out, bool colour) {
   if (std::any_of(r.scores.begin(), r.scores.end(),
                   [](const ScoreReport& s) { return s.killable == 0; }))
     out << "n/a: no mutant is killable (killed on the training data), so the score is undefined.\n";
-  if (!r.decided) {
-    out << "Result: UNDECIDED (" << r.undecided_reason << ")\n";
-    return;
-  }
+  const RunResult result = run_result(r);
   out << "Result: "
-      << paint(r.passed ? "PASSED" : "FAILED", r.passed ? ScoreBand::kHigh : ScoreBand::kBelowBreak,
-               colour)
-      << "\n";
+      << paint(result_name(result),
+               result == RunResult::kPassed   ? ScoreBand::kHigh
+               : result == RunResult::kFailed ? ScoreBand::kBelowBreak
+                                              : ScoreBand::kUndefined,
+               colour);
+  const std::string reason = result_reason(r);
+  out << (reason.empty() ? "" : " (" + reason + ")") << "\n";
 }
 
 }  // namespace

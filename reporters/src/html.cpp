@@ -22,7 +22,7 @@ table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding
 td.n{text-align:right}th{background:#eee}table.sortable th{cursor:pointer}
 .band-high{color:#1e8449}.band-medium{color:#b9770e}.band-low,.band-below-break{color:#c0392b}
 .band-n-a{color:#888}.result{font-weight:bold;font-size:1.2em}.passed{color:#1e8449}
-.failed{color:#c0392b}.undecided{color:#b9770e}.status-killed{color:#1e8449}
+.failed,.errors{color:#c0392b}.undecided{color:#b9770e}.status-killed{color:#1e8449}
 .status-survived{color:#c0392b}.status-not-killable{color:#888}.status-timeout{color:#b9770e}
 .status-error{color:#8e44ad}svg .grid{stroke:#ddd}svg .tick{font-size:10px;fill:#555}
 svg .pair{stroke:#aaa}svg .original{fill:#2e86c1}svg .mutant{fill:#c0392b}
@@ -191,7 +191,11 @@ std::string verdict_plots(const Report& r) {
 }
 
 std::string page(const Report& r) {
-  const std::string result = !r.decided ? "undecided" : r.passed ? "passed" : "failed";
+  const RunResult run = run_result(r);
+  const std::string reason = result_reason(r);
+  std::string result = result_name(run);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string s =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -199,10 +203,9 @@ std::string page(const Report& r) {
       "<title>mutagen report: " +
       xml_escape(r.subject) + "</title>\n<style>\n" + kStyle + "\n</style>\n</head>\n<body>\n";
   s += "<h1>mutagen report: <span id=\"subject\">" + xml_escape(r.subject) + "</span></h1>\n";
-  s += "<p class=\"result " + result + "\" id=\"result\">" +
-       (r.decided ? (r.passed ? "PASSED" : "FAILED")
-                  : "UNDECIDED (" + xml_escape(r.undecided_reason) + ")") +
-       "</p>\n<p>" + std::to_string(r.instances) + " instances per configuration; kill criterion " +
+  s += "<p class=\"result " + result + "\" id=\"result\">" + result_name(run) +
+       (reason.empty() ? "" : " (" + xml_escape(reason) + ")") + "</p>\n<p>" +
+       std::to_string(r.instances) + " instances per configuration; kill criterion " +
        xml_escape(r.kill_criterion) + " (" + xml_escape(r.alternative) + "), alpha " +
        number(r.alpha) + ", effect size " + number(r.effect_size) + ".</p>\n";
   s += summary(r) + class_charts(r) + mutant_table(r) + verdict_plots(r);

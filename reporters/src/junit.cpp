@@ -1,7 +1,8 @@
 // report.junit.xml: one <testsuite> per test set, one <testcase> per (mutant configuration, test
 // set). A killed (or timed-out) mutant passes, a survived one is a <failure> whose message holds p,
 // d, power and the values, one not killable is <skipped>, one whose evaluations failed is an
-// <error>.
+// <error>. A last suite, "[run]", holds the gate (a failure below the threshold, an error when
+// undecided or when mutants could not be made) and one <error> per such failed mutant.
 #include "builtin.h"
 #include "format.h"
 #include "mutagen/reporters/status.h"
@@ -76,6 +77,33 @@ std::string junit_document(const Report& r) {
     tests += suite.tests, failures += suite.failures, errors += suite.errors,
         skipped += suite.skipped;
   }
+  // The run itself: its gate, and each mutant or evaluation that failed (those are in no test
+  // set's suite), so that a CI reading only this file sees what the exit code says.
+  Suite run;
+  const RunResult result = run_result(r);
+  run.cases +=
+      "    <testcase classname=" + attr("mutagen." + r.subject + ".run") + " name=\"gate\">\n";
+  if (result == RunResult::kFailed) {
+    run.cases += "      <failure type=\"below threshold\" message=" +
+                 attr("a gated test set scores below the threshold " + percent(r.threshold)) +
+                 "/>\n";
+    ++run.failures;
+  } else if (result != RunResult::kPassed) {
+    run.cases +=
+        "      <error type=" + attr(result == RunResult::kErrors ? "errors" : "undecided") +
+        " message=" + attr(result_name(result) + ": " + result_reason(r)) + "/>\n";
+    ++run.errors;
+  }
+  run.cases += "    </testcase>\n";
+  ++run.tests;
+  for (size_t e = 0; e < r.errors.size(); ++e) {
+    run.cases += "    <testcase classname=" + attr("mutagen." + r.subject + ".run") +
+                 " name=" + attr("error " + std::to_string(e + 1)) +
+                 ">\n      <error type=\"error\" message=" + attr(r.errors[e]) + "/>\n" +
+                 "    </testcase>\n";
+    ++run.tests, ++run.errors;
+  }
+  tests += run.tests, failures += run.failures, errors += run.errors;
   std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=" +
                   attr("mutagen " + r.subject) + " tests=\"" + std::to_string(tests) +
                   "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
@@ -91,6 +119,9 @@ std::string junit_document(const Report& r) {
          "/>\n      <property name=\"threshold\" value=" + attr(percent(r.threshold)) +
          "/>\n    </properties>\n" + suite.cases + "  </testsuite>\n";
   }
+  s += "  <testsuite name=" + attr(r.subject + " [run]") + " tests=\"" + std::to_string(run.tests) +
+       "\" failures=\"" + std::to_string(run.failures) + "\" errors=\"" +
+       std::to_string(run.errors) + "\" skipped=\"0\">\n" + run.cases + "  </testsuite>\n";
   return s + "</testsuites>\n";
 }
 

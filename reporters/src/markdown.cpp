@@ -38,9 +38,10 @@ const char* band_mark(ScoreBand b) {
 }
 
 std::string markdown_page(const Report& r) {
-  const std::string result = !r.decided ? "UNDECIDED" : r.passed ? "PASSED" : "FAILED";
-  std::string s = "## mutagen: " + cell(r.subject) + ": " + result + "\n\n";
-  if (!r.decided) s += "Undecided: " + cell(r.undecided_reason) + "\n\n";
+  const RunResult result = run_result(r);
+  std::string s = "## mutagen: " + cell(r.subject) + ": " + result_name(result) + "\n\n";
+  if (result == RunResult::kUndecided) s += "Undecided: " + cell(r.undecided_reason) + "\n\n";
+  if (result == RunResult::kErrors) s += "Errors: " + cell(result_reason(r)) + ".\n\n";
   s += "| test set | killed | killable | score | band |\n|---|--:|--:|--:|---|\n";
   for (const auto& sc : r.scores) {
     const ScoreBand b = sc.killable > 0 ? score_band(r, sc.score) : ScoreBand::kUndefined;

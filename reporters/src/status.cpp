@@ -65,4 +65,37 @@ std::string band_name(ScoreBand b) {
   return "n/a";
 }
 
+RunResult run_result(const Report& r) {
+  if (!r.errors.empty()) return RunResult::kErrors;
+  if (!r.decided) return RunResult::kUndecided;
+  return r.passed ? RunResult::kPassed : RunResult::kFailed;
+}
+
+std::string result_name(RunResult r) {
+  switch (r) {
+    case RunResult::kPassed:
+      return "PASSED";
+    case RunResult::kFailed:
+      return "FAILED";
+    case RunResult::kUndecided:
+      return "UNDECIDED";
+    case RunResult::kErrors:
+      return "ERRORS";
+  }
+  return "ERRORS";
+}
+
+std::string result_reason(const Report& r) {
+  switch (run_result(r)) {
+    case RunResult::kErrors:
+      return std::to_string(r.errors.size()) + (r.errors.size() == 1 ? " error" : " errors") +
+             ": mutants or evaluations that failed are missing from the scores, so the gate "
+             "cannot pass";
+    case RunResult::kUndecided:
+      return r.undecided_reason;
+    default:
+      return "";
+  }
+}
+
 }  // namespace mutagen

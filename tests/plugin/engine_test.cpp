@@ -319,6 +319,11 @@ TEST(Scoring, KillableKilledUndecidedAndExitCodes) {
   EXPECT_EQ(gate_exit_code(r, false), 0);
   r.errors.push_back("x");
   EXPECT_EQ(gate_exit_code(r, false), 2);
+  // Scores above the threshold do not pass a run with errors: they count only what ran.
+  score(r, sets);
+  EXPECT_TRUE(r.decided);
+  EXPECT_FALSE(r.passed);
+  r.errors.clear();
 
   // Nothing killable: n/a scores, undecided, exit 2 whatever the threshold, unless allowed.
   Report none;

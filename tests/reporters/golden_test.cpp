@@ -56,7 +56,8 @@ TEST(Golden, JunitIsWellFormedXml) {
                 &out, true),
             0)
       << out;
-  EXPECT_EQ(out, "15 1\n");
+  // 5 mutants x 3 test sets, the gate, and one case per run error.
+  EXPECT_EQ(out, "17 1\n");
 }
 
 TEST(Golden, EmptyReport) {

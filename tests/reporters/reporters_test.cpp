@@ -9,6 +9,7 @@
 #include "mutagen/error.h"
 #include "mutagen/io.h"
 #include "mutagen/report.h"
+#include "mutagen/reporters/registry.h"
 #include "mutagen/reporters/reporter.h"
 #include "test_support.h"
 
@@ -97,11 +98,26 @@ TEST(JsonReport, FieldNamesAndValues) {
   EXPECT_EQ(j["errors"].size(), 1u);
   ASSERT_EQ(j["mutants"].size(), 2u);
   const auto& m = j["mutants"][0];
-  for (const char* key :
-       {"id", "operator", "options", "class", "cluster", "i_neg", "i_pos", "misprediction_neg",
-        "misprediction_pos", "heldout_misprediction_neg", "heldout_misprediction_pos",
-        "other_classes_accuracy_change", "other_classes_worst_change", "other_classes_worst_class",
-        "killable", "trivial", "verdicts", "layer", "weights_changed", "seconds_per_mutant"})
+  for (const char* key : {"id",
+                          "operator",
+                          "options",
+                          "class",
+                          "cluster",
+                          "i_neg",
+                          "i_pos",
+                          "misprediction_neg",
+                          "misprediction_pos",
+                          "heldout_misprediction_neg",
+                          "heldout_misprediction_pos",
+                          "other_classes_accuracy_change",
+                          "other_classes_worst_change",
+                          "other_classes_worst_class",
+                          "killable",
+                          "trivial",
+                          "verdicts",
+                          "layer",
+                          "weights_changed",
+                          "seconds_per_mutant"})
     EXPECT_TRUE(m.contains(key)) << key;
   EXPECT_EQ(m.size(), 20u);
   EXPECT_EQ(m["seconds_per_mutant"], 3.25);
@@ -229,7 +245,7 @@ TEST(ConsoleReport, MutantsVerdictsScoresAndResult) {
   EXPECT_EQ(line_with({"  train ", " 2 ", " 2 ", " 100.0%"}).find("below"), std::string::npos);
   EXPECT_FALSE(line_with({"  test ", " 1 ", " 2 ", " 50.0%", "below threshold"}).empty()) << text;
   EXPECT_NE(line_with({"weak"}).find("n/a"), std::string::npos) << text;
-  EXPECT_FALSE(line_with({"Result: FAILED"}).empty()) << text;
+  EXPECT_FALSE(line_with({"Result: ERRORS (1 error: "}).empty()) << text;
   EXPECT_FALSE(line_with({"evaluation threw"}).empty()) << text;
 
   Report ok = sample_report();
@@ -239,6 +255,50 @@ TEST(ConsoleReport, MutantsVerdictsScoresAndResult) {
   print_console_report(ok, out2);
   EXPECT_NE(out2.str().find("Result: PASSED"), std::string::npos);
   EXPECT_EQ(out2.str().find("Errors"), std::string::npos);
+}
+
+// Every reporter a CI reads says what the exit code says: errors first (a run whose mutants failed
+// to be made must not look green, whatever its scores), then undecided, then passed or failed.
+TEST(Reporters, ResultSaysWhatTheGateSays) {
+  struct Case {
+    const char* name;
+    bool decided, passed, errors;
+    const char* word;        // console, Markdown, HTML
+    const char* junit_gate;  // the gate case's element
+  };
+  const Case cases[] = {
+      {"passed", true, true, false, "PASSED", ""},
+      {"failed", true, false, false, "FAILED", "<failure type=\"below threshold\""},
+      {"undecided", false, false, false, "UNDECIDED", "<error type=\"undecided\""},
+      // A report whose flag still says passed (as older reports did) with errors.
+      {"errors", true, true, true, "ERRORS", "<error type=\"errors\""}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Report r = sample_report();
+    r.decided = c.decided;
+    r.undecided_reason = c.decided ? "" : "none of the 2 mutants is killable";
+    r.passed = c.passed;
+    if (!c.errors) r.errors.clear();
+    std::ostringstream console;
+    print_console_report(r, console);
+    EXPECT_NE(console.str().find(std::string("Result: ") + c.word), std::string::npos)
+        << console.str();
+    const std::string md = ReporterRegistry::global().create("markdown")->render(r);
+    EXPECT_EQ(md.rfind(std::string("## mutagen: fashion_cnn: ") + c.word + "\n", 0), 0u) << md;
+    const std::string html = ReporterRegistry::global().create("html")->render(r);
+    EXPECT_NE(html.find(std::string("id=\"result\">") + c.word), std::string::npos);
+    const std::string junit = ReporterRegistry::global().create("junit")->render(r);
+    const size_t gate = junit.find("name=\"gate\">");
+    ASSERT_NE(gate, std::string::npos) << junit;
+    const size_t end = junit.find("</testcase>", gate);
+    const std::string gate_case = junit.substr(gate, end - gate);
+    if (*c.junit_gate == '\0')
+      EXPECT_EQ(gate_case.find('<'), std::string::npos) << gate_case;
+    else
+      EXPECT_NE(gate_case.find(c.junit_gate), std::string::npos) << gate_case;
+    // Each run error is its own <error> case, so the totals count it.
+    EXPECT_EQ(junit.find("evaluation threw\"/>") != std::string::npos, c.errors) << junit;
+  }
 }
 
 TEST(ConsoleReport, EmptyReport) {

@@ -49,7 +49,8 @@ void score(Report& report, const std::vector<std::string>& test_sets,
   } else {
     report.undecided_reason.clear();
   }
-  report.passed = report.decided;
+  // A run with errors does not pass: its scores count only the mutants that were made and run.
+  report.passed = report.decided && report.errors.empty();
   for (const auto& sr : report.scores)
     if (sr.gated && sr.killable > 0 && sr.score < report.threshold) report.passed = false;
 }

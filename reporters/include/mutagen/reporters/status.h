@@ -26,4 +26,13 @@ enum class ScoreBand { kHigh, kMedium, kLow, kBelowBreak, kUndefined };
 ScoreBand score_band(const Report& r, double score);
 std::string band_name(ScoreBand b);  // "high", "medium", "low", "below break", "n/a"
 
+// What the run's gate says, as the exit codes do: errors (some mutants could not be made or
+// evaluated; exit 2) first, then undecided (nothing killable; exit 2), then passed or failed.
+// Errors win over a passing score: the score then counts only the mutants that ran.
+enum class RunResult { kPassed, kFailed, kUndecided, kErrors };
+RunResult run_result(const Report& r);
+std::string result_name(RunResult r);  // "PASSED", "FAILED", "UNDECIDED", "ERRORS"
+// One line saying why, for all but kPassed and kFailed: the undecided reason, or how many errors.
+std::string result_reason(const Report& r);
+
 }  // namespace mutagen
