@@ -1,10 +1,25 @@
 #pragma once
 // One subcommand per file (cli/<name>.cpp). Each add_*_command registers its subcommand on `app`;
-// its callback stores the process exit code in `exit_code` (codes stay below 100: CLI11 uses
-// 100-114).
+// its callback stores the process exit code in `exit_code` (codes stay below 100: main turns
+// CLI11's parse errors, 100-114, into 2).
 #include <CLI/CLI.hpp>
+#include <cmath>
+#include <string>
 
 namespace mutagen::cli {
+
+// A number in [lo, hi]: unlike CLI::Range it rejects NaN (every comparison with NaN is false, so a
+// NaN threshold would switch the gate off) and does not print 300 digits for an open end.
+inline CLI::Validator number_in(double lo, double hi, const std::string& what) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(text, v) || !(v >= lo && v <= hi))
+          return "expected " + what + ", got '" + text + "'";
+        return std::string();
+      },
+      what);
+}
 
 void add_data_command(CLI::App& app, int& exit_code);      // mutagen data digits ...
 void add_stats_command(CLI::App& app, int& exit_code);     // mutagen stats FILE.csv ...

@@ -23,7 +23,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message; its own codes (100-114) would read as a test binary's, so every
+    // command-line error is exit code 2, like any other bad input (--help stays 0).
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const mutagen::Error& e) {
     std::cerr << "mutagen: error: " << e.what() << "\n";
     return 2;

@@ -32,7 +32,7 @@ void add_merge_command(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--out", args->out, "the merged report.json (written atomically)")->required();
   cmd->add_option("--min-score", args->min_score, "fail below this mutation score")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_in(0.0, 1.0, "a mutation score in [0, 1]"));
   cmd->add_flag("--allow-undecided", args->allow_undecided,
                 "exit 0 when no mutant is killable (default: exit 2, the run cannot decide)");
   cmd->callback([args, &exit_code] {

@@ -1,8 +1,10 @@
 // `mutagen run <test-binary>`: the mutation run of a test binary linked with Mutagen::gtest_main.
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -53,17 +55,49 @@ int run_binary(const RunArgs& a) {
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
+  // The binary writes its exit code to this file when it ran a mutation analysis
+  // (RunMutationAnalysis): a binary that is not linked with Mutagen::gtest_main ignores
+  // --mutagen_run, runs its tests and exits 0, which must not pass the gate.
+  const std::filesystem::path receipt = std::filesystem::temp_directory_path() /
+                                        ("mutagen-run-" + std::to_string(getpid()) + ".receipt");
+  std::error_code ec;
+  std::filesystem::remove(receipt, ec);
+  std::vector<std::string> env{"MUTAGEN_RUN_RECEIPT=" + receipt.string()};
+  for (char** e = environ; *e; ++e)
+    if (std::string(*e).rfind("MUTAGEN_RUN_RECEIPT=", 0) != 0) env.emplace_back(*e);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, a.binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+  if (posix_spawn(&pid, a.binary.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) {
     std::cerr << "mutagen: error: cannot run test binary '" << a.binary << "'\n";
     return 2;
   }
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return 2;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  std::cerr << "mutagen: error: test binary '" << a.binary << "' crashed (signal "
-            << WTERMSIG(status) << ")\n";
-  return 2;
+  const bool analysed = std::filesystem::exists(receipt, ec);
+  std::filesystem::remove(receipt, ec);
+  if (!WIFEXITED(status)) {
+    std::cerr << "mutagen: error: test binary '" << a.binary << "' crashed (signal "
+              << WTERMSIG(status) << ")\n";
+    return 2;
+  }
+  const int code = WEXITSTATUS(status);
+  // Exit code 2 without a receipt: the binary stopped at bad input and said so itself.
+  if (!analysed && code == 2) return 2;
+  if (!analysed) {
+    std::cerr << "mutagen: error: '" << a.binary << "' exited with code " << code
+              << " without running a mutation analysis: expected a GoogleTest binary linked with "
+                 "Mutagen::gtest_main (or whose main() calls mutagen::InitMutagen and "
+                 "mutagen::RunMutationAnalysis), with MUTATION_TEST tests\n";
+    return 2;
+  }
+  if (code > 2) {
+    std::cerr << "mutagen: error: test binary '" << a.binary << "' exited with code " << code
+              << ", expected 0 (passed), 1 (below the threshold) or 2 (errors)\n";
+    return 2;
+  }
+  return code;
 }
 }  // namespace
 
@@ -75,7 +109,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "threshold, 1 below it, 2 on errors or when no mutant is killable)");
   cmd->add_option("binary", args->binary, "the test binary")->required()->check(CLI::ExistingFile);
   cmd->add_option("--min-score", args->min_score, "fail below this mutation score")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_in(0.0, 1.0, "a mutation score in [0, 1]"));
   cmd->add_option("--report", args->report, "report.json path");
   cmd->add_option("--filter", args->filter, "GoogleTest filter: which tests take part");
   cmd->add_option("--subject", args->subject, "only this subject");
@@ -84,7 +118,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                 "exit 0 when no mutant is killable (default: exit 2, the run cannot decide)");
   cmd->add_option("--timeout", args->timeout,
                   "per-test timeout in seconds (default: 3 x the slowest original + 10 s)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0.0, HUGE_VAL, "a number of seconds >= 0"));
   cmd->add_option("--shard", args->shard,
                   "run only shard K of N (K/N) and write a partial report for `mutagen merge` "
                   "(default: from SLURM_ARRAY_*, JOB_COMPLETION_INDEX + MUTAGEN_SHARD_COUNT or "

@@ -286,6 +286,11 @@ TEST_F(ExampleRun, BadInputIsAClearErrorWithExitCode2) {
       run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_min_score=2");
   EXPECT_EQ(bad_flag.code, 2);
   EXPECT_NE(bad_flag.err.find("--mutagen_min_score"), std::string::npos) << bad_flag.err;
+  // NaN fails every comparison: it must not fall back to the subject's threshold.
+  const Proc nan_flag =
+      run_in(dir_, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_min_score=nan");
+  EXPECT_EQ(nan_flag.code, 2);
+  EXPECT_NE(nan_flag.err.find("--mutagen_min_score"), std::string::npos) << nan_flag.err;
   const Proc bad_data =
       run_in(dir_, "MUTAGEN_DIGITS_DIR=/nonexistent " + std::string(EXAMPLE_BINARY) +
                        " --mutagen_run --mutagen_report=bad.json");

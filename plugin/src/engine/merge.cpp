@@ -1,6 +1,7 @@
 // `mutagen merge`: the partial reports of a sharded run -> the run's report (mutagen/merge.h).
 #include "mutagen/merge.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -106,6 +107,8 @@ MergeResult merge_partial_reports(const std::vector<std::string>& paths,
     for (const auto& [k, v] : p.timings.items())
       if (v.is_number()) seconds[k] += v.get<double>();
   }
+  if (std::isnan(options.min_score) || options.min_score > 1)
+    throw Error("merge: min_score must be a mutation score in [0, 1] (or negative: the run's own)");
   if (options.min_score >= 0) plan.header.threshold = options.min_score;
   MergeResult m;
   try {

@@ -269,7 +269,7 @@ bool InitMutagen(int* argc, char** argv) {
     } else if (const char* v = value("--mutagen_min_score=")) {
       char* end = nullptr;
       f.min_score = std::strtod(v, &end);
-      if (end == v || *end != '\0' || f.min_score < 0 || f.min_score > 1) {
+      if (end == v || *end != '\0' || !(f.min_score >= 0 && f.min_score <= 1)) {  // NaN too
         std::fprintf(stderr, "mutagen: --mutagen_min_score expects a number in [0, 1], got '%s'\n",
                      v);
         std::exit(2);

@@ -3,6 +3,7 @@
 // run writes a partial report instead, for `mutagen merge`.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -59,8 +60,31 @@ int write_reports(const Analysis& a, const std::string& path,
 }  // namespace
 }  // namespace internal
 
+namespace internal {
+namespace {
+int run_mutation_analysis();
+}  // namespace
+}  // namespace internal
+
 int RunMutationAnalysis() {
-  using namespace internal;
+  const int exit_code = internal::run_mutation_analysis();
+  // `mutagen run` passes a file to write the exit code to: its absence tells it the binary never
+  // ran a mutation analysis (a plain GoogleTest binary would otherwise pass the gate silently).
+  if (const char* receipt = std::getenv("MUTAGEN_RUN_RECEIPT"); receipt && *receipt) {
+    try {
+      write_file_atomic(receipt, std::to_string(exit_code) + "\n");
+    } catch (const std::exception& e) {
+      std::cerr << "mutagen: error: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  return exit_code;
+}
+
+namespace internal {
+namespace {
+
+int run_mutation_analysis() {
   const std::string filter = GTEST_FLAG_GET(filter);
   int exit_code = 0;
   int analysed = 0;
@@ -122,4 +146,6 @@ int RunMutationAnalysis() {
   return exit_code;
 }
 
+}  // namespace
+}  // namespace internal
 }  // namespace mutagen
