@@ -8,6 +8,8 @@ src="$1"; build="$2"; work="$3"
 rm -rf "$work/prefix" "$work/example"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# The installed CLI starts on its own (its RUNPATH finds the installed libmutagen).
+env -u LD_LIBRARY_PATH "$work/prefix/bin/mutagen" --help >/dev/null
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$src/examples/custom_mutator" -B "$work/example" -DCMAKE_BUILD_TYPE=Release \
