@@ -139,4 +139,24 @@ bool calls_children(const torch::jit::Module& m) {
   return false;
 }
 
+std::optional<ConvArguments> conv_arguments(const torch::jit::Module& m) {
+  const auto forward = m.find_method("forward");
+  if (!forward) return std::nullopt;
+  for (const Node* node : forward->graph()->nodes()) {
+    // aten::conv2d(input, weight, bias, stride, padding, dilation, groups);
+    // aten::_convolution(input, weight, bias, stride, padding, dilation, transposed,
+    // output_padding, groups, ...)
+    const bool conv2d = node->kind() == c10::Symbol::fromQualString("aten::conv2d");
+    if (!conv2d && node->kind() != c10::Symbol::fromQualString("aten::_convolution")) continue;
+    if (node->inputs().size() < (conv2d ? 7u : 9u)) return std::nullopt;
+    const auto stride = constant_ints(node->input(3));
+    const auto padding = constant_ints(node->input(4));
+    const auto dilation = constant_ints(node->input(5));
+    const auto groups = constant_int(node->input(conv2d ? 6 : 8));
+    if (!stride || !padding || !dilation || !groups) return std::nullopt;
+    return ConvArguments{*stride, *padding, *dilation, *groups};
+  }
+  return std::nullopt;
+}
+
 }  // namespace mutagen::internal::jit_graph

@@ -39,6 +39,15 @@ std::string kind_of(const std::string& op, const Node* node);
 // nn.ModuleList), or nothing when v is no submodule reached by attributes.
 std::optional<std::vector<std::string>> module_path(const Value* v, const Value* self);
 
+// What a module's forward passes to its convolution (aten::conv2d or aten::_convolution, with
+// constant arguments). A traced Conv2d keeps only this: tracing drops the module's stride, padding,
+// dilation and groups attributes.
+struct ConvArguments {
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups = 1;
+};
+std::optional<ConvArguments> conv_arguments(const torch::jit::Module& m);
+
 // True when m's forward calls a child module: a container to read as a chain, not a leaf layer.
 bool calls_children(const torch::jit::Module& m);
 

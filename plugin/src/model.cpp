@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "jit_graph.h"
 #include "model_impl.h"
 #include "model_internal.h"
 #include "mutagen/error.h"
@@ -424,10 +425,19 @@ ConvGeometry Model::layer_conv_geometry(int64_t k) const {
   if (m.is_jit) {
     const auto& layer = m.jit_layers[static_cast<size_t>(k)];
     const auto type = layer.type();
-    auto read = [&](const char* name) -> c10::IValue {
+    // A traced Conv2d has no such attributes: its forward graph's convolution call has them.
+    const auto traced = internal::jit_graph::conv_arguments(layer);
+    auto read = [&](const std::string& name) -> c10::IValue {
       if (type->hasConstant(name)) return type->getConstant(name);
       if (layer.hasattr(name)) return layer.attr(name);
-      throw Error(where + ": the TorchScript Conv2d has no '" + name + "'");
+      if (traced && name == "groups") return traced->groups;
+      if (traced)
+        return name == "stride"    ? traced->stride
+               : name == "padding" ? traced->padding
+                                   : traced->dilation;
+      throw Error(where + ": the TorchScript Conv2d has no '" + name +
+                  "' and its forward calls no convolution with constant arguments; expected an "
+                  "nn.Conv2d (scripted or traced)");
     };
     g.stride = pair_of(read("stride"), where + " stride");
     const c10::IValue padding = read("padding");

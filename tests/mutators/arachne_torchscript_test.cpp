@@ -55,6 +55,25 @@ class Residual(nn.Module):
         return self.b(h + F.relu(self.a(h)))
 
 torch.jit.save(torch.jit.script(Residual().eval()), out + "/residual.pt")
+
+# Convolutions with stride, padding and dilation, scripted and traced: tracing drops the modules'
+# stride/padding/dilation/groups attributes.
+class Strided(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(4, 6, 3, padding=2, dilation=2)
+        self.fc = nn.Linear(6 * 4 * 4, 3)
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        return self.fc(torch.flatten(x, 1))
+
+strided = Strided().eval()
+with torch.no_grad():
+    strided.fc.weight.mul_(8)
+torch.jit.save(torch.jit.script(strided), out + "/strided_scripted.pt")
+torch.jit.save(torch.jit.trace(strided, torch.randn(2, 1, 8, 8)), out + "/strided_traced.pt")
 )PY";
 
 class ArachneTorchScript : public ::testing::Test {
@@ -127,6 +146,35 @@ TEST_F(ArachneTorchScript, FunctionalForwardLocalisesAndEvolvesLikeItsSequential
         << "layer " << layer;
     // The mutant of the functional model runs its changed weights like the twin's mutant.
     EXPECT_TRUE(torch::allclose(ma.logits(in.neg.images), mb.logits(in.neg.images), 1e-4, 1e-5));
+  }
+}
+
+// A traced Conv2d has no stride/padding/dilation attributes; its forward graph's convolution call
+// gives them, so localisation and DE work on it as on the scripted model.
+TEST_F(ArachneTorchScript, TracedConvolutionsHaveTheirGeometry) {
+  const Model scripted = Model::load(dir_ + "/strided_scripted.pt");
+  const Model traced = Model::load(dir_ + "/strided_traced.pt");
+  ASSERT_EQ(traced.num_layers(), scripted.num_layers());
+  const auto g1 = traced.layer_conv_geometry(0), g2 = traced.layer_conv_geometry(2);
+  EXPECT_EQ(g1.stride, (std::array<int64_t, 2>{2, 2}));
+  EXPECT_EQ(g1.padding, (std::array<int64_t, 2>{1, 1}));
+  EXPECT_EQ(g1.dilation, (std::array<int64_t, 2>{1, 1}));
+  EXPECT_EQ(g2.stride, (std::array<int64_t, 2>{1, 1}));
+  EXPECT_EQ(g2.padding, (std::array<int64_t, 2>{2, 2}));
+  EXPECT_EQ(g2.dilation, (std::array<int64_t, 2>{2, 2}));
+  EXPECT_EQ(g2.groups, 1);
+  const MutationInputs in = inputs(scripted);
+  for (const int64_t layer : {0, 2}) {
+    const auto a = mutagen::localise(traced, layer, in.neg, in.pos, 6);
+    const auto b = mutagen::localise(scripted, layer, in.neg, in.pos, 6);
+    EXPECT_EQ(a.selected, b.selected) << "layer " << layer;
+    EXPECT_TRUE(torch::allclose(a.fi, b.fi, 1e-5, 1e-9)) << "layer " << layer;
+    const ArachneDeMutator de(
+        ArachneOptions().layer(std::to_string(layer)).count(6).population(16).generations(6));
+    const Model ma = de.mutate(traced, in), mb = de.mutate(scripted, in);
+    EXPECT_TRUE(torch::allclose(ma.layer_weight(layer), mb.layer_weight(layer), 1e-6, 1e-7))
+        << "layer " << layer;
+    EXPECT_FALSE(torch::equal(ma.layer_weight(layer), traced.layer_weight(layer)));
   }
 }
 
