@@ -71,6 +71,13 @@ TargetData load_target(const TargetArgs& args) {
     throw Error("--class " + std::to_string(args.cls) + ": absent from cluster file '" +
                 args.clusters + "'");
   const ClassClusters& cc = clusters.for_class(args.cls);
+  const torch::Tensor labels = t.data.labels.to(torch::kCPU, torch::kLong).contiguous();
+  for (const int64_t s : cc.samples)
+    if (labels.data_ptr<int64_t>()[s] != args.cls)
+      throw Error("cluster file '" + args.clusters + "' lists sample " + std::to_string(s) +
+                  " under class " + std::to_string(args.cls) + ", but its label in '" +
+                  args.labels + "' is " + std::to_string(labels.data_ptr<int64_t>()[s]) +
+                  " (expected a cluster file made from these labels)");
   const auto ids = cc.cluster_ids();
   if (std::find(ids.begin(), ids.end(), args.cluster) == ids.end()) {
     std::string known;
@@ -80,9 +87,17 @@ TargetData load_target(const TargetArgs& args) {
                 "}");
   }
   const torch::Tensor logits = t.model.logits(t.data.images);
-  if (args.cls >= logits.size(1))
-    throw Error("--class " + std::to_string(args.cls) + ": model '" + args.model + "' outputs " +
-                std::to_string(logits.size(1)) + " classes, expected a class below that");
+  const int64_t classes_in_data = labels.max().item<int64_t>() + 1;
+  if (logits.size(1) < std::max<int64_t>(2, classes_in_data))
+    throw Error("model '" + args.model + "' outputs " + std::to_string(logits.size(1)) +
+                " values per input, but '" + args.labels + "' has labels up to " +
+                std::to_string(classes_in_data - 1) +
+                " (expected a classifier with one output per class)");
+  const int64_t non_finite = (~torch::isfinite(logits)).any(1).sum().item<int64_t>();
+  if (non_finite > 0)
+    throw Error("model '" + args.model + "' outputs NaN or infinite values for " +
+                std::to_string(non_finite) + " of the " + std::to_string(logits.size(0)) +
+                " inputs of '" + args.images + "' (expected finite logits or probabilities)");
   const torch::Tensor correct = logits.argmax(1).to(torch::kCPU).eq(t.data.labels);
   Dataset as_file = t.data;  // warnings name the file
   as_file.name = args.images;

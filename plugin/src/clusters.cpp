@@ -128,20 +128,28 @@ ClusterFile ClusterFile::from_json(const nlohmann::json& j, const std::string& s
   if (j.contains("details")) f.details = j["details"];
   const json& classes = member(j, "classes", source, "an array of classes");
   if (!classes.is_array()) throw Error(source + ": field 'classes' must be an array");
+  std::set<int64_t> listed_classes, listed_samples;
   for (size_t k = 0; k < classes.size(); ++k) {
     const std::string where = source + " classes[" + std::to_string(k) + "]";
     ClassClusters c;
     c.cls = int_field(classes[k], "class", where, "a class label");
+    if (!listed_classes.insert(c.cls).second)
+      throw Error(where + ": class " + std::to_string(c.cls) +
+                  " is listed twice (expected each class once)");
     c.samples = int_array_field(classes[k], "samples", where, "an array of positions");
     c.labels = int_array_field(classes[k], "labels", where, "an array of cluster ids");
     if (c.samples.size() != c.labels.size())
       throw Error(where + ": 'samples' has " + std::to_string(c.samples.size()) +
                   " entries but 'labels' has " + std::to_string(c.labels.size()) +
                   " (expected equal lengths)");
-    for (int64_t s : c.samples)
+    for (int64_t s : c.samples) {
       if (s < 0 || s >= f.dataset_size)
         throw Error(where + ": sample position " + std::to_string(s) +
                     " outside the data set (size " + std::to_string(f.dataset_size) + ")");
+      if (!listed_samples.insert(s).second)
+        throw Error(where + ": sample position " + std::to_string(s) +
+                    " is listed twice (expected each sample in one class, once)");
+    }
     for (int64_t l : c.labels)
       if (l < -1) throw Error(where + ": cluster id " + std::to_string(l) + " (expected >= -1)");
     f.classes.push_back(std::move(c));

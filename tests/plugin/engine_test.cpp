@@ -408,6 +408,22 @@ TEST(SubjectValidation, NamesWhatIsMissing) {
   EXPECT_NE(validation_error(absent).find("class 7 is absent"), std::string::npos)
       << validation_error(absent);
 
+  Subject listed_twice = base().instances(two).target_classes({1, 1});
+  EXPECT_NE(validation_error(listed_twice).find("target class 1 is listed twice"),
+            std::string::npos)
+      << validation_error(listed_twice);
+
+  // Every sample the cluster file lists under the class, not only the first, has its label.
+  ClusterFile other_labels = tiny_clusters(d, 1);
+  const int64_t stranger = d.indices_of_class(2).front();
+  other_labels.classes[0].samples.back() = stranger;
+  Subject mismatched = base().instances(two).clusters(other_labels);
+  EXPECT_NE(
+      validation_error(mismatched)
+          .find("lists sample " + std::to_string(stranger) + " under class 1 but its label is 2"),
+      std::string::npos)
+      << validation_error(mismatched);
+
   Subject no_clusters = base().instances(two).target_classes({2});
   EXPECT_NE(validation_error(no_clusters).find("no clusters for target class 2"), std::string::npos)
       << validation_error(no_clusters);

@@ -317,9 +317,54 @@ TEST(MutateCliErrors, ClassesBeyondTheDefaultTenOrTheModel) {
   EXPECT_NE(ten.err.find("pass --num-classes (now 10)"), std::string::npos) << ten.err;
   const CliResult twelve = run_cli("mutate " + files + " --num-classes 12");
   EXPECT_EQ(twelve.code, 2);
-  EXPECT_NE(twelve.err.find("--class 11: model '" + t.model + "' outputs 10 classes"),
+  EXPECT_NE(twelve.err.find("model '" + t.model + "' outputs 10 values per input, but '" + dir +
+                            "/labels' has labels up to 11"),
             std::string::npos)
       << twelve.err;
+  EXPECT_FALSE(fs::exists(dir + "/m.pt"));
+}
+
+// A cluster file must describe these labels: classes swapped, a class or a sample listed twice are
+// named errors (they used to pass and target inputs of another class).
+TEST(MutateCliErrors, AClusterFileOfOtherLabelsIsNamed) {
+  if (!fs::exists(MUTAGEN_CLI)) GTEST_SKIP() << "the CLI " << MUTAGEN_CLI << " is not built";
+  const std::string dir = testing_support::temp_dir("cluster-labels");
+  const auto& t = cli_target();
+  const ClusterFile good = ClusterFile::load(t.clusters);
+  ASSERT_GE(good.classes.size(), 2u);
+  ClusterFile swapped = good, twice = good, shared = good;
+  std::swap(swapped.classes[0].cls, swapped.classes[1].cls);
+  twice.classes[1].cls = twice.classes[0].cls;
+  shared.classes[1].samples[0] = shared.classes[0].samples[0];
+  swapped.save(dir + "/swapped.json");
+  twice.save(dir + "/twice.json");
+  shared.save(dir + "/shared.json");
+  auto run = [&](const std::string& file) {
+    return run_cli("mutate --operator gf --model '" + t.model + "' --images '" + t.images +
+                   "' --labels '" + t.labels + "' --clusters '" + dir + "/" + file + "' --class " +
+                   std::to_string(swapped.classes[0].cls) + " --cluster 0 --out '" + dir +
+                   "/m.pt'");
+  };
+  const CliResult a = run("swapped.json");
+  EXPECT_EQ(a.code, 2);
+  EXPECT_NE(
+      a.err.find("lists sample " + std::to_string(swapped.classes[0].samples[0]) + " under class " +
+                 std::to_string(swapped.classes[0].cls) + ", but its label in '" + t.labels +
+                 "' is " + std::to_string(good.classes[0].cls)),
+      std::string::npos)
+      << a.err;
+  const CliResult b = run("twice.json");
+  EXPECT_EQ(b.code, 2);
+  EXPECT_NE(b.err.find("twice.json classes[1]: class " + std::to_string(good.classes[0].cls) +
+                       " is listed twice"),
+            std::string::npos)
+      << b.err;
+  const CliResult c = run("shared.json");
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("shared.json classes[1]: sample position " +
+                       std::to_string(good.classes[0].samples[0]) + " is listed twice"),
+            std::string::npos)
+      << c.err;
   EXPECT_FALSE(fs::exists(dir + "/m.pt"));
 }
 

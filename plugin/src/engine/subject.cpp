@@ -270,7 +270,14 @@ void Subject::validate() const {
     throw Error(who + ": the cluster file (pipeline '" + clusters.pipeline +
                 "') was made for a data set of " + std::to_string(clusters.dataset_size) +
                 " samples, the training data has " + std::to_string(training_.size()));
-  for (int64_t c : classes_) {
+  const torch::Tensor labels = training_.labels.to(torch::kCPU, torch::kLong).contiguous();
+  const int64_t* label = labels.data_ptr<int64_t>();
+  for (size_t i = 0; i < classes_.size(); ++i) {
+    const int64_t c = classes_[i];
+    if (std::find(classes_.begin(), classes_.begin() + static_cast<std::ptrdiff_t>(i), c) !=
+        classes_.begin() + static_cast<std::ptrdiff_t>(i))
+      throw Error(who + ": target class " + std::to_string(c) +
+                  " is listed twice in .target_classes({...}); each class once");
     if (c < 0 || c >= training_.num_classes)
       throw Error(who + ": target class " + std::to_string(c) + " outside [0, " +
                   std::to_string(training_.num_classes) + ")");
@@ -280,14 +287,11 @@ void Subject::validate() const {
     if (!clusters.has_class(c))
       throw Error(who + ": the cluster file has no clusters for target class " + std::to_string(c));
     const auto& cc = clusters.for_class(c);
-    for (int64_t s : cc.samples) {
-      if (training_.labels[s].item<int64_t>() != c)
+    for (int64_t s : cc.samples)
+      if (label[s] != c)
         throw Error(who + ": the cluster file lists sample " + std::to_string(s) + " under class " +
-                    std::to_string(c) + " but its label is " +
-                    std::to_string(training_.labels[s].item<int64_t>()) +
+                    std::to_string(c) + " but its label is " + std::to_string(label[s]) +
                     " (made for other data?)");
-      break;  // one spot check per class is enough to catch a mismatched file cheaply
-    }
   }
 }
 
