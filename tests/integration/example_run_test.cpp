@@ -257,6 +257,23 @@ TEST_F(ExampleRun, FilterNarrowsTheTestsAndCliRunMatches) {
     for (const auto& v : m["verdicts"]) EXPECT_EQ(v["test"], "TinyDigits.Accuracy");
 }
 
+// In one stream (CI logs, 2>&1) a log line starts a line of its own: stdout's tables are flushed
+// before it instead of being split by it.
+TEST_F(ExampleRun, LogLinesDoNotSplitTheTablesInOneStream) {
+  const Proc r = run_in(dir_, "(SPDLOG_LEVEL=info " + std::string(EXAMPLE_BINARY) +
+                                  " --mutagen_run --mutagen_report=merged.json 2>&1)");
+  ASSERT_EQ(r.code, first_.code) << r.out;
+  std::istringstream lines(r.out);
+  int logged = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("] [mutagen] [") == std::string::npos) continue;
+    ++logged;
+    EXPECT_EQ(line.rfind("[20", 0), 0u) << "a log line inside another line: " << line;
+  }
+  EXPECT_GT(logged, 0) << r.out;
+  EXPECT_NE(r.out.find("Result: "), std::string::npos) << r.out;
+}
+
 TEST_F(ExampleRun, ThresholdDecidesTheExitCode) {
   const auto r = report("first.json");
   double lowest = 1;
