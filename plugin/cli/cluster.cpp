@@ -20,6 +20,7 @@
 #include "mutagen/dataset.h"
 #include "mutagen/error.h"
 #include "mutagen/io.h"
+#include "output_path.h"
 
 namespace mutagen::cli {
 
@@ -176,6 +177,11 @@ void add_cluster_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-cache", args->no_cache, "train the VAEs afresh and keep nothing");
   cmd->callback([args, &exit_code] {
     try {
+      const std::vector<std::pair<std::string, std::string>> inputs{{"--images", args->images},
+                                                                    {"--labels", args->labels}};
+      check_output_path("--out", args->out, inputs);
+      if (!args->table.empty()) check_output_path("--table", args->table, inputs);
+      if (!args->ranking.empty()) check_output_path("--ranking", args->ranking, inputs);
       run_cluster(*args);
       exit_code = 0;
     } catch (const Error& e) {

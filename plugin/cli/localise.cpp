@@ -14,6 +14,7 @@
 #include "mutagen/error.h"
 #include "mutagen/io.h"
 #include "mutagen/mutators/arachne.h"
+#include "output_path.h"
 #include "target_data.h"
 
 namespace mutagen::cli {
@@ -54,6 +55,13 @@ void add_localise_command(CLI::App& app, int& exit_code) {
   cmd->callback([args, &exit_code] {
     if (args->count < 0)
       throw Error("--count " + std::to_string(args->count) + ": expected an integer >= 0");
+    auto inputs = input_paths(args->target);
+    check_output_path("--out", args->out, inputs);
+    if (!args->svg.empty()) {
+      check_output_path("--svg", args->svg, inputs);
+      if (args->svg == args->out)
+        throw Error("--svg '" + args->svg + "' is also --out, expected two different files");
+    }
     const TargetData t = load_target(args->target);
     const int64_t layer = resolve_layer(t.model, args->layer);
     const Localisation loc = localise(t.model, layer, t.inputs.neg, t.inputs.pos, args->count);

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "mutagen/reporters/reporter.h"
+#include "output_path.h"
 
 namespace mutagen::cli {
 
@@ -36,6 +37,9 @@ void add_merge_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--allow-undecided", args->allow_undecided,
                 "exit 0 when no mutant is killable (default: exit 2, the run cannot decide)");
   cmd->callback([args, &exit_code] {
+    std::vector<std::pair<std::string, std::string>> inputs;
+    for (const auto& p : args->partials) inputs.emplace_back("the partial report", p);
+    check_output_path("--out", args->out, inputs);
     MergeOptions options;
     options.min_score = args->min_score;
     options.allow_undecided = args->allow_undecided;

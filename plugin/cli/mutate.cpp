@@ -14,6 +14,7 @@
 #include "engine/targeting.h"
 #include "mutagen/error.h"
 #include "mutagen/mutators/registry.h"
+#include "output_path.h"
 #include "target_data.h"
 
 namespace mutagen::cli {
@@ -126,6 +127,7 @@ void add_mutate_command(CLI::App& app, int& exit_code) {
     const auto& registry = MutatorRegistry::global();
     if (registry.is_group(args->op))
       throw Error("--operator '" + args->op + "' is a group, expected one mutator of it");
+    check_output_path("--out", args->out, input_paths(args->target));
     const nlohmann::json options = parse_options(args->options);
     const auto mutator = registry.create(args->op, options);
     const TargetData t = load_target(args->target);

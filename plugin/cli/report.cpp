@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "mutagen/reporters/registry.h"
+#include "output_path.h"
 
 namespace mutagen::cli {
 
@@ -23,6 +24,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", args->format, "reporter: " + formats)->required();
   cmd->add_option("--out", args->out, "file to write (atomically)")->required();
   cmd->callback([args, &exit_code] {
+    check_output_path("--out", args->out, {{"the report", args->report}});
     rerender_report(args->report, args->format, args->out);
     exit_code = 0;
   });

@@ -24,6 +24,14 @@ struct TargetArgs {
   std::string device = "cpu";
 };
 
+// The input files as (option, path), for check_output_path.
+inline std::vector<std::pair<std::string, std::string>> input_paths(const TargetArgs& a) {
+  return {{"--model", a.model},
+          {"--images", a.images},
+          {"--labels", a.labels},
+          {"--clusters", a.clusters}};
+}
+
 // Adds --model --images --labels --clusters --class --cluster --num-classes --device (and
 // --heldout, --seed if asked).
 void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed);
