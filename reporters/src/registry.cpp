@@ -63,7 +63,7 @@ std::unique_ptr<Reporter> ReporterRegistry::create(const std::string& name) cons
     if (e.name == name) return e.factory();
   std::string known;
   for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error("unknown reporter '" + name + "' (known: " + known + ", or all)");
+  throw Error("unknown reporter '" + name + "' (known: " + known + ")");
 }
 
 std::vector<std::unique_ptr<Reporter>> ReporterRegistry::create_list(
@@ -85,7 +85,12 @@ std::vector<std::unique_ptr<Reporter>> ReporterRegistry::create_list(
     if (n == "all") {
       for (const auto& e : entries_) push(e.name);
     } else if (!n.empty()) {
-      push(n);
+      try {
+        push(n);
+      } catch (const Error& e) {  // a list also takes "all"
+        std::string what = e.what();
+        throw Error(what.substr(0, what.size() - 1) + ", or all)");
+      }
     }
     start = end + 1;
   }

@@ -166,7 +166,20 @@ TEST_F(Merge, BadPartialFilesNameFileAndField) {
       [&] {
         merge_partial_reports({one_, write("noinst.json", j)});
       },
-      {"noinst.json", "field 'mutants[0]'"});
+      {"noinst.json", "field 'mutants[0]'", "key 'instance' not found"});
+  // The JSON library's own tags ("[json.exception.type_error.302]") stay out of the message.
+  j = to_partial_json(shard(2, 2));
+  j["shard"] = "two";
+  try {
+    merge_partial_reports({one_, write("text.json", j)});
+    ADD_FAILURE() << "a shard index as text was accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("text.json"), std::string::npos) << what;
+    EXPECT_NE(what.find("field 'shard'"), std::string::npos) << what;
+    EXPECT_NE(what.find("type must be number, but is string"), std::string::npos) << what;
+    EXPECT_EQ(what.find("json.exception"), std::string::npos) << what;
+  }
   j = to_partial_json(shard(2, 2));
   j["mutants"].erase(j["mutants"].size() - 1);
   expect_error(

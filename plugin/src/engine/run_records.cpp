@@ -60,7 +60,13 @@ auto named(const std::string& source, const std::string& field, const std::strin
   try {
     return read();
   } catch (const nlohmann::json::exception& e) {
-    throw Error("'" + source + "': field '" + field + "': " + e.what() + " (expected " + expected +
+    // "[json.exception.type_error.302] type must be number, but is string": the library's tag
+    // means nothing to a reader, its text does.
+    std::string what = e.what();
+    if (const size_t tag = what.find("] ");
+        what.rfind("[json.exception.", 0) == 0 && tag != what.npos)
+      what = what.substr(tag + 2);
+    throw Error("'" + source + "': field '" + field + "': " + what + " (expected " + expected +
                 ")");
   }
 }
