@@ -37,6 +37,9 @@ void add_data_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   digits->callback([args, &exit_code] {
     try {
+      if (!(args->train_fraction > 0 && args->train_fraction < 1))
+        throw Error("--train-fraction " + std::to_string(args->train_fraction) +
+                    ": expected a fraction in (0, 1)");
       const DigitsSplitInfo info =
           convert_mnist_digits(args->from, args->out, args->seed, args->train_fraction);
       std::cout << "digits: " << info.train << " train, " << info.test << " test -> " << args->out

@@ -1,5 +1,6 @@
 // mutagen stats FILE.csv --a COL --b COL [...]: the paired Wilcoxon signed-rank test, Cohen's d and
 // the kill verdict (SPEC 2.6) on two columns of a CSV file; column a is the original, b the mutant.
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -60,6 +61,12 @@ void add_stats_command(CLI::App& app, int& exit_code) {
     try {
       if (!(args->alpha > 0 && args->alpha < 1))
         throw Error("--alpha " + std::to_string(args->alpha) + ": expected a value in (0, 1)");
+      if (!(args->effect >= 0 && std::isfinite(args->effect)))
+        throw Error("--effect " + std::to_string(args->effect) +
+                    ": expected a Cohen's d threshold >= 0");
+      if (!std::isfinite(args->power_effect))
+        throw Error("--power-effect " + std::to_string(args->power_effect) +
+                    ": expected a finite effect size");
       if (!(args->min_power >= 0 && args->min_power <= 1))
         throw Error("--min-power " + std::to_string(args->min_power) +
                     ": expected a value in [0, 1]");

@@ -179,6 +179,16 @@ TEST(StatsCli, EndToEnd) {
   r = run_cli("stats '" + dir + "/absent.csv' --a orig --b mut", dir);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("absent.csv"), std::string::npos) << r.err;
+
+  // Options are named by their flag, not by the library function that would reject them.
+  for (const auto& [option, named] : std::vector<std::pair<std::string, std::string>>{
+           {"--effect nan", "--effect nan: expected a Cohen's d threshold >= 0"},
+           {"--effect -1", "--effect -1.000000: expected a Cohen's d threshold >= 0"},
+           {"--power-effect nan", "--power-effect nan: expected a finite effect size"}}) {
+    r = run_cli("stats '" + csv + "' --a orig --b mut " + option, dir);
+    EXPECT_EQ(r.code, 2) << option;
+    EXPECT_NE(r.err.find(named), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
