@@ -204,6 +204,8 @@ void Model::save(const std::string& path) const {
   auto& m = checked(impl_);
   const std::string tmp = temp_path_for(path);
   try {
+    const fs::path folder = fs::path(path).parent_path();  // created, as write_file_atomic does
+    if (!folder.empty()) fs::create_directories(folder);
     if (m.is_jit) {
       m.jit.save(tmp, internal::jit_edit_files(m));
     } else {
@@ -217,7 +219,12 @@ void Model::save(const std::string& path) const {
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw Error("cannot save model to '" + path + "': " + internal::torch_message(e));
+    const std::string why = internal::torch_message(e);
+    // torch names its temp file; what the user can act on is the folder.
+    throw Error("cannot save model to '" + path + "': " +
+                (why.find("cannot be opened") != std::string::npos
+                     ? "the file cannot be created (expected an existing, writable folder)"
+                     : why));
   }
   commit_temp(tmp, path);
 }

@@ -130,7 +130,9 @@ class ModelImpl {
     if (is_jit) {
       // The compiled forward gets a copy when the chain holds an in-place layer (see run_layers).
       auto out = jit.forward({any_in_place(0, num_layers()) ? x.clone() : x});
-      if (!out.isTensor()) throw Error("TorchScript model: forward returned a non-tensor value");
+      if (!out.isTensor())
+        throw Error(describe() + ": forward returned a " + out.tagKind() +
+                    ", expected one tensor (the logits or probabilities of each class)");
       return out.toTensor();
     }
     return seq->forward(any_in_place(0, num_layers()) ? x.clone() : x);

@@ -70,5 +70,14 @@ TEST_F(CliOutputPath, AFolderIsNoOutputFile) {
       << r.err;
 }
 
+// A mutant file goes to a folder that does not exist yet, as JSON outputs do.
+TEST_F(CliOutputPath, MissingFoldersAreCreated) {
+  const std::string out = dir_ + "/new/sub/m.pt";
+  const CliResult r = run_cli("mutate --operator gf " + cli_target().files() +
+                              " --class 2 --cluster 1 --out '" + out + "'");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::is_regular_file(out));
+}
+
 }  // namespace
 }  // namespace mutagen

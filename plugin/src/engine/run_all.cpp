@@ -134,7 +134,10 @@ int run_mutation_analysis() {
       std::error_code ec;
       std::filesystem::remove(a.journal, ec);  // complete: a rerun starts afresh
     } catch (const std::exception& e) {
-      std::cerr << "mutagen: error: subject '" << name << "': " << e.what() << "\n";
+      // Most errors already name the subject; say it once.
+      const std::string what = e.what(), prefix = "subject '" + name + "'";
+      std::cerr << "mutagen: error: " << (what.rfind(prefix, 0) == 0 ? "" : prefix + ": ") << what
+                << "\n";
       exit_code = 2;
     }
   }
