@@ -319,6 +319,22 @@ TEST_F(ExampleRun, BadInputIsAClearErrorWithExitCode2) {
   EXPECT_EQ(count(again.err, "(made)"), 0);
 }
 
+// A cache folder that cannot take files is one named error at the start, not a warning per
+// instance, mutant and journal line.
+TEST_F(ExampleRun, AnUnwritableCacheFolderIsOneErrorAtTheStart) {
+  const fs::path here = dir_ / "cache-is-a-file";
+  fs::create_directories(here);
+  std::ofstream(here / "mutagen-cache") << "not a folder\n";
+  const Proc r =
+      run_in(here, std::string(EXAMPLE_BINARY) + " --mutagen_run --mutagen_report=r.json");
+  EXPECT_EQ(r.code, 2) << r.err;
+  // The example trains its instances into that folder first, which names it; a subject whose
+  // instances come from elsewhere gets the runner's "cache folder ... cannot be written".
+  EXPECT_NE(r.err.find("mutagen-cache"), std::string::npos) << r.err;
+  EXPECT_EQ(count(r.err, "could not store"), 0) << r.err;
+  EXPECT_FALSE(fs::exists(here / "r.json"));
+}
+
 TEST_F(ExampleRun, DeviceCpuGivesTheSameReportAsNoFlag) {
   const Proc r = run_in(dir_, std::string(EXAMPLE_BINARY) +
                                   " --mutagen_run --mutagen_report=cpu.json --mutagen_device=cpu");

@@ -19,8 +19,13 @@ namespace fs = std::filesystem;
 
 namespace mutagen::internal {
 
-RunJournal::RunJournal(const std::string& cache_dir, const std::string& fingerprint)
+RunJournal::RunJournal(const std::string& cache_dir, const std::string& fingerprint, bool resume)
     : path_((fs::path(cache_dir) / "runs" / (fingerprint + ".jsonl")).string()) {
+  if (!resume) {
+    std::error_code ec;
+    fs::remove(path_, ec);
+    return;
+  }
   std::ifstream in(path_);
   if (!in) return;
   std::string line;

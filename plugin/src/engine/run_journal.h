@@ -17,8 +17,9 @@ namespace mutagen::internal {
 
 class RunJournal {
  public:
-  // Reads what an earlier, interrupted run with the same fingerprint left.
-  RunJournal(const std::string& cache_dir, const std::string& fingerprint);
+  // Reads what an earlier, interrupted run with the same fingerprint left; without `resume` it
+  // discards it and starts a new journal.
+  RunJournal(const std::string& cache_dir, const std::string& fingerprint, bool resume = true);
 
   // Results for an original instance (config = -1) or a mutant (config >= 0), if journalled.
   std::optional<nlohmann::json> find(int64_t config, int64_t instance) const;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "elapsed.h"
@@ -31,6 +32,24 @@
 
 namespace mutagen::internal {
 namespace {
+
+// The cache folder must take files: otherwise every instance, mutant and journal line would fail
+// to be stored with a warning of its own (and an interrupted run could not resume).
+void check_cache_folder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path probe = fs::path(dir) / ".mutagen-write-check";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  bool ok = !ec;
+  if (ok) {
+    std::ofstream(probe.string()) << "ok\n";
+    ok = fs::exists(probe, ec);
+    fs::remove(probe, ec);
+  }
+  if (!ok)
+    throw Error("cache folder '" + dir +
+                "' cannot be written (expected a writable folder: see Subject::cache_dir)");
+}
 
 // An original's test bodies have no reference time; this bounds a hang in one of them.
 constexpr double kOriginalTimeoutSeconds = 1800;
@@ -196,10 +215,13 @@ Analysis analyse(const std::string& subject_name, const std::vector<const Regist
   std::set<int64_t> touched;  // the instances this process works on
   for (const auto& [config, i] : owned) touched.insert(i);
 
-  RunJournal journal(subject.cache_dir(), shard.active() ? fingerprint + "-shard-" +
-                                                               std::to_string(shard.index) +
-                                                               "-of-" + std::to_string(shard.count)
-                                                         : fingerprint);
+  check_cache_folder(subject.cache_dir());
+  // --mutagen_no_cache starts afresh: no mutant, prediction or interrupted run is reused.
+  RunJournal journal(subject.cache_dir(),
+                     shard.active() ? fingerprint + "-shard-" + std::to_string(shard.index) +
+                                          "-of-" + std::to_string(shard.count)
+                                    : fingerprint,
+                     /*resume=*/!flags().no_cache);
   ProgressLog progress("run", static_cast<int64_t>(owned.size()));
   RunRecords records;
 
