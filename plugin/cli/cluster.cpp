@@ -159,7 +159,9 @@ void add_cluster_command(CLI::App& app, int& exit_code) {
                   "agglomerative, GMM) or dbcv (HDBSCAN)")
       ->check(CLI::IsMember({"silhouette", "dbcv"}))
       ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "seed of every random step")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "seed of every random step")
+      ->check(seed_value())
+      ->capture_default_str();
   cmd->add_option("--out", args->out, "cluster file to write (JSON)")->required();
   cmd->add_option("--table", args->table, "with --grid: results table (CSV), one row per result");
   cmd->add_option("--ranking", args->ranking,

@@ -30,4 +30,18 @@ void add_report_command(CLI::App& app, int& exit_code);    // mutagen report REP
 void add_localise_command(CLI::App& app, int& exit_code);  // mutagen localise --model ...
 void add_mutate_command(CLI::App& app, int& exit_code);    // mutagen mutate --operator ...
 
+// A seed: decimal digits that fit in 64 bits. CLI11 would take "-1" as 2^64 - 1 and clamp a longer
+// number, so that two different seeds on the command line could make the same mutants.
+inline CLI::Validator seed_value() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.size() <= 20 &&
+                            text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || (text.size() == 20 && text > "18446744073709551615"))
+          return "expected a seed: an integer in [0, 18446744073709551615], got '" + text + "'";
+        return std::string();
+      },
+      "SEED");
+}
+
 }  // namespace mutagen::cli

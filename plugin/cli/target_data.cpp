@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "commands.h"
 #include "engine/preprocessing_check.h"
 #include "mutagen/device.h"
 #include "mutagen/error.h"
@@ -33,6 +34,7 @@ void add_target_options(CLI::App& cmd, TargetArgs& args, bool heldout_and_seed) 
                    "of the class (as Subject::other_classes_ratio; fewer make Arachne faster)")
         ->capture_default_str();
     cmd.add_option("--seed", args.seed, "seed of the selection and of the mutator")
+        ->check(seed_value())
         ->capture_default_str();
   }
 }

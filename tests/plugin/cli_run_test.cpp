@@ -61,6 +61,21 @@ TEST_F(CliRun, CommandLineErrorsExitWithTwoAndHelpWithZero) {
     EXPECT_EQ(r.code, 2) << "'" << args << "': " << r.output;
     EXPECT_EQ(r.output.find("179769"), std::string::npos) << r.output;  // no 300-digit bound
   }
+  // Seeds: a negative or too long number used to wrap around or be clamped (so two seeds gave
+  // the same mutants).
+  for (const char* seed : {"-1", "99999999999999999999999", "18446744073709551616", "1e3"}) {
+    for (const std::string command : {"cluster --images x --labels y --out z.json",
+                                      "mutate --operator gf --model m --images x --labels y "
+                                      "--clusters c --class 0 --cluster 0 --out m2"}) {
+      const Result r = cli(command + " --seed " + seed);
+      EXPECT_EQ(r.code, 2) << command << " --seed " << seed << ": " << r.output;
+      EXPECT_NE(r.output.find(std::string("expected a seed: an integer in [0, "
+                                          "18446744073709551615], got '") +
+                              seed + "'"),
+                std::string::npos)
+          << r.output;
+    }
+  }
   EXPECT_EQ(cli("--help").code, 0);
   EXPECT_EQ(cli("run --help").code, 0);
 }
