@@ -50,6 +50,17 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
 double cohens_d(const std::vector<double>& a, const std::vector<double>& b) {
   check_sample(a, "a");
   check_sample(b, "b");
+  // d does not change when both samples are scaled alike; values near the float limit are scaled
+  // down first, or their sums would overflow to infinity (and d come out 0 or NaN).
+  double largest = 0;
+  for (const auto* v : {&a, &b})
+    for (double x : *v) largest = std::max(largest, std::abs(x));
+  if (largest > 1e150) {
+    std::vector<double> sa(a), sb(b);
+    for (double& x : sa) x /= largest;
+    for (double& x : sb) x /= largest;
+    return cohens_d(sa, sb);
+  }
   const auto [ma, ssa] = mean_ss(a);
   const auto [mb, ssb] = mean_ss(b);
   const double diff = ma - mb;

@@ -79,7 +79,9 @@ double parse_number(const std::string& field, const std::string& column, const s
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(field.c_str(), &end);
-  if (end != field.c_str() + field.size() || errno == ERANGE)
+  // strtod also reads hexadecimal ("0x10" = 16), which no measurement is written as.
+  if (end != field.c_str() + field.size() || errno == ERANGE ||
+      field.find_first_not_of("0123456789+-.eE") != std::string::npos)
     throw Error(where(source, line_no) + ": column '" + column + "' value '" + field +
                 "' is not a number");
   if (!std::isfinite(v))

@@ -57,6 +57,8 @@ TEST(StatsCsv, ErrorsNameFileLineAndColumn) {
   EXPECT_NE(e.find("'abc'"), std::string::npos) << e;
   e = error_of("orig,mut\n1,\n");
   EXPECT_NE(e.find("runs.csv:2"), std::string::npos) << e;
+  e = error_of("orig,mut\n0x10,2\n");  // strtod would read 16
+  EXPECT_NE(e.find("value '0x10' is not a number"), std::string::npos) << e;
   e = error_of("orig,mut\n1,nan\n");
   EXPECT_NE(e.find("not a finite number"), std::string::npos) << e;
   e = error_of("orig,mutant\n1,2\n");

@@ -22,6 +22,14 @@ TEST(CohensD, TextbookValues) {
   EXPECT_NEAR(cohens_d({3, 4, 5, 6, 7}, {1, 2, 3, 4, 5}), 2 / std::sqrt(2.5), 1e-15);
 }
 
+// d is the same for both samples scaled alike, also near the float limit, where the sums would
+// overflow (d came out 0).
+TEST(CohensD, ValuesNearTheFloatLimit) {
+  const double d = cohens_d({2, 4, 6}, {1, 1, 2, 4});
+  EXPECT_NEAR(cohens_d({2e306, 4e306, 6e306}, {1e306, 1e306, 2e306, 4e306}), d, 1e-12);
+  EXPECT_NEAR(cohens_d({-2e307, -4e307, -6e307}, {-1e307, -1e307, -2e307, -4e307}), -d, 1e-12);
+}
+
 TEST(CohensD, ZeroSpread) {
   EXPECT_EQ(cohens_d({0.91, 0.91, 0.91}, {0.91, 0.91}), 0.0);
   EXPECT_EQ(cohens_d({0.92, 0.92}, {0.91, 0.91}), std::numeric_limits<double>::infinity());
