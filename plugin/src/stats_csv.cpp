@@ -81,7 +81,7 @@ double parse_number(const std::string& field, const std::string& column, const s
   const double v = std::strtod(field.c_str(), &end);
   // strtod also reads hexadecimal ("0x10" = 16), which no measurement is written as.
   if (end != field.c_str() + field.size() || errno == ERANGE ||
-      field.find_first_not_of("0123456789+-.eE") != std::string::npos)
+      field.find_first_of("xX") != std::string::npos)
     throw Error(where(source, line_no) + ": column '" + column + "' value '" + field +
                 "' is not a number");
   if (!std::isfinite(v))
