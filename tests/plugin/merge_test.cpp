@@ -4,11 +4,15 @@
 #include "mutagen/merge.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "mutagen/io.h"
 #include "run_records.h"
@@ -188,6 +192,29 @@ TEST_F(Merge, BadPartialFilesNameFileAndField) {
       },
       {"lack results", "instance 4"});
   expect_error([&] { merge_partial_reports({one_, dir_ + "/absent.json"}); }, {"absent.json"});
+}
+
+// A test that measures NaN on every original can kill nothing: the report's assembly says so once
+// per test and set (it used to show only as "insufficient" verdicts).
+TEST_F(Merge, ATestMeasuringNaNOnEveryOriginalIsWarnedAbout) {
+  Partial p = shard(1, 2);
+  for (int64_t i = 0; i < 5; ++i) {
+    p.records.originals[i] = result(kOriginal[i], std::nan(""));
+    p.records.mutants[{0, i}] = result(kTrainMutant[i], kTestMutant[i]);
+  }
+  std::ostringstream log;
+  const auto previous = spdlog::default_logger();
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  sink->set_pattern("%v");
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  const Report r = assemble_report(p.plan, p.records);
+  spdlog::set_default_logger(previous);
+  EXPECT_NE(log.str().find("test 'Tiny.Accuracy' measured 'accuracy' as NaN on every original "
+                           "instance on 'test'"),
+            std::string::npos)
+      << log.str();
+  EXPECT_EQ(log.str().find("on 'train'"), std::string::npos) << log.str();
+  EXPECT_EQ(r.mutants.size(), 1u);
 }
 
 TEST_F(Merge, CliWritesTheReportOrExits2AndLeavesTheOutputAlone) {

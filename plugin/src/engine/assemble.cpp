@@ -1,7 +1,12 @@
 // From a run's plan and records to its report: the second half of a mutation run, shared by the
 // unsharded run and `mutagen merge`.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "mutagen/error.h"
 #include "run_records.h"
@@ -46,6 +51,25 @@ void check_shape(const InstanceResult& r, size_t tests, size_t sets, const std::
     if (per_set.size() != sets)
       throw Error(what + ": a test has " + std::to_string(per_set.size()) +
                   " set outcomes, expected " + std::to_string(sets));
+}
+
+// A test whose measure is NaN on every original instance cannot kill anything: its verdicts all
+// say "insufficient". That is nearly always a bug in the test (a measure of an empty subset, a
+// wrong class id), so it is said once per test and set instead of hiding in the verdict table.
+void warn_unmeasured(const Report& report) {
+  std::set<std::pair<std::string, std::string>> warned;
+  for (const auto& m : report.mutants)
+    for (const auto& v : m.verdicts) {
+      if (v.original.empty() || warned.count({v.test, v.test_set})) continue;
+      if (!std::all_of(v.original.begin(), v.original.end(),
+                       [](double x) { return std::isnan(x); }))
+        continue;
+      warned.insert({v.test, v.test_set});
+      spdlog::warn(
+          "test '{}' measured {} as NaN on every original instance on '{}': its verdicts cannot "
+          "decide (check what it measures)",
+          v.test, v.metric.empty() ? "its value" : "'" + v.metric + "'", v.test_set);
+    }
 }
 
 }  // namespace
@@ -129,6 +153,7 @@ Report assemble_report(const RunPlan& plan, const RunRecords& records) {
   // The scored sets are the subject's test sets: every set but the training data (the first).
   std::vector<std::string> scored(sets.begin() + (sets.empty() ? 0 : 1), sets.end());
   score(report, scored, plan.gated);
+  warn_unmeasured(report);
   return report;
 }
 
