@@ -177,8 +177,14 @@ void add_cluster_command(CLI::App& app, int& exit_code) {
                   "folder for trained VAEs (default $XDG_CACHE_HOME/mutagen/vae or "
                   "~/.cache/mutagen/vae)");
   cmd->add_flag("--no-cache", args->no_cache, "train the VAEs afresh and keep nothing");
-  cmd->callback([args, &exit_code] {
+  cmd->callback([args, cmd, &exit_code] {
     try {
+      // Given but meaningless: refused like --table without --grid, not silently ignored.
+      if (cmd->count("--family") > 0 && args->grid.empty())
+        throw Error("--family chooses among a grid's results; add --grid thesis (or drop it)");
+      if (cmd->count("--pipeline") > 0 && args->pipeline.empty())
+        throw Error("--pipeline '': expected a pipeline name, e.g. " +
+                    std::string(kDefaultPipeline));
       const std::vector<std::pair<std::string, std::string>> inputs{{"--images", args->images},
                                                                     {"--labels", args->labels}};
       check_output_path("--out", args->out, inputs);

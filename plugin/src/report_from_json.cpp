@@ -159,6 +159,14 @@ MutantReport read_mutant(const Fields& f) {
 }  // namespace
 
 Report Report::from_json(const nlohmann::json& j, const std::string& source) {
+  // Reports written before the field existed have none; any other value is another format.
+  if (j.is_object() && j.contains("format") && j["format"] != Report::kFormat) {
+    const bool partial = j["format"] == "mutagen-partial-report-v1";
+    throw Error(source + ": field 'format' is " + j["format"].dump() + ", expected \"" +
+                Report::kFormat + "\"" +
+                (partial ? " (this is one shard's partial report: `mutagen merge` makes the report)"
+                         : " (a report of another mutagen version, or not a report)"));
+  }
   if (!j.is_object() || !j.contains("mutants") || !j.contains("scores"))
     throw Error(source + ": not a mutagen report (expected a JSON object with the fields " +
                 "'subject', 'mutants' and 'scores', as report.json has)");

@@ -94,7 +94,8 @@ nlohmann::json Report::to_json() const {
                       {"errors", errors},
                       {"original_fingerprints", original_fingerprints},
                       {"options", options},
-                      {"timings", timings}};
+                      {"timings", timings},
+                      {"format", kFormat}};
   // Only when there are some, so reports of runs without skipped mutants stay as they were.
   if (!skipped.empty()) j["skipped"] = skipped;
   return j;

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "test_support.h"
 
@@ -78,6 +80,20 @@ TEST_F(CliRun, CommandLineErrorsExitWithTwoAndHelpWithZero) {
   }
   EXPECT_EQ(cli("--help").code, 0);
   EXPECT_EQ(cli("run --help").code, 0);
+}
+
+// cluster options that mean nothing without another are refused, not silently ignored.
+TEST_F(CliRun, ClusterOptionsThatMeanNothingAreRefused) {
+  const std::string base = "cluster --images x --labels y --out /nonexistent-dir/z.json ";
+  for (const auto& [args, named] : std::vector<std::pair<std::string, std::string>>{
+           {"--family dbcv", "--family chooses among a grid's results; add --grid"},
+           {"--pipeline ''", "--pipeline '': expected a pipeline name"},
+           {"--table t.csv", "--table and --ranking describe a grid run"},
+           {"--grid quick --pipeline kmeans:3", "--grid and --pipeline exclude each other"}}) {
+    const Result r = cli(base + args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(named), std::string::npos) << r.output;
+  }
 }
 
 }  // namespace

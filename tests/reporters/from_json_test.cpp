@@ -35,6 +35,24 @@ TEST(ReportFromJson, RoundTrip) {
 }
 
 // Reports written before seconds_per_mutant existed read back with it unknown (NaN), not 0.
+// report.json says its format; another format (another version, a shard's partial report) is a
+// named error, a report from before the field existed still reads.
+TEST(ReportFromJson, FormatField) {
+  nlohmann::json j = fixture_report().to_json();
+  EXPECT_EQ(j["format"], "mutagen-report-v1");
+  nlohmann::json v99 = j, partial = j;
+  v99["format"] = "mutagen-report-v99";
+  partial["format"] = "mutagen-partial-report-v1";
+  expect_error([&] { (void)Report::from_json(v99, "v99.json"); },
+               {"v99.json: field 'format' is \"mutagen-report-v99\", expected "
+                "\"mutagen-report-v1\"",
+                "another mutagen version"});
+  expect_error([&] { (void)Report::from_json(partial, "part.json"); },
+               {"part.json", "partial report", "mutagen merge"});
+  j.erase("format");
+  EXPECT_EQ(Report::from_json(j, "old.json").subject, fixture_report().subject);
+}
+
 TEST(ReportFromJson, ReportWithoutSecondsPerMutantReadsAsUnknown) {
   nlohmann::json j = fixture_report().to_json();
   for (auto& m : j["mutants"]) m.erase("seconds_per_mutant");

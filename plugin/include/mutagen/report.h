@@ -104,6 +104,10 @@ struct Report {
   nlohmann::json options = nlohmann::json::object();
   nlohmann::json timings = nlohmann::json::object();
 
+  // report.json's "format" field: what from_json reads. A report without it (written before it
+  // existed) is read as this format.
+  static constexpr const char* kFormat = "mutagen-report-v1";
+
   nlohmann::json to_json() const;
   // Reads what to_json() writes. Throws mutagen::Error naming `source` (a file name), the field
   // (e.g. "mutants[1].verdicts[0].p_value") and what was expected, for foreign or incomplete JSON.
