@@ -306,4 +306,12 @@ class ModelImpl {
   mutable bool seq_layers_built_ = false;
 };
 
+// The model's implementation, or a named error for an empty (default-constructed) Model.
+inline ModelImpl& checked(const std::shared_ptr<ModelImpl>& impl) {
+  if (!impl)
+    throw Error(
+        "mutagen::Model: the model is empty (default-constructed, never created or loaded)");
+  return *impl;
+}
+
 }  // namespace mutagen::internal

@@ -19,6 +19,21 @@ namespace fs = std::filesystem;
 
 namespace mutagen::internal {
 
+void check_cache_folder(const std::string& dir) {
+  const fs::path probe = fs::path(dir) / ".mutagen-write-check";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  bool ok = !ec;
+  if (ok) {
+    std::ofstream(probe.string()) << "ok\n";
+    ok = fs::exists(probe, ec);
+    fs::remove(probe, ec);
+  }
+  if (!ok)
+    throw Error("cache folder '" + dir +
+                "' cannot be written (expected a writable folder: see Subject::cache_dir)");
+}
+
 RunJournal::RunJournal(const std::string& cache_dir, const std::string& fingerprint, bool resume)
     : path_((fs::path(cache_dir) / "runs" / (fingerprint + ".jsonl")).string()) {
   if (!resume) {

@@ -15,6 +15,11 @@
 
 namespace mutagen::internal {
 
+// Throws mutagen::Error naming `dir` unless the cache folder (created if missing) takes files:
+// otherwise every instance, mutant and journal line would fail to be stored with a warning of its
+// own, and an interrupted run could not resume.
+void check_cache_folder(const std::string& dir);
+
 class RunJournal {
  public:
   // Reads what an earlier, interrupted run with the same fingerprint left; without `resume` it

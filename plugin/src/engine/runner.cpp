@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "elapsed.h"
@@ -32,24 +31,6 @@
 
 namespace mutagen::internal {
 namespace {
-
-// The cache folder must take files: otherwise every instance, mutant and journal line would fail
-// to be stored with a warning of its own (and an interrupted run could not resume).
-void check_cache_folder(const std::string& dir) {
-  namespace fs = std::filesystem;
-  const fs::path probe = fs::path(dir) / ".mutagen-write-check";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  bool ok = !ec;
-  if (ok) {
-    std::ofstream(probe.string()) << "ok\n";
-    ok = fs::exists(probe, ec);
-    fs::remove(probe, ec);
-  }
-  if (!ok)
-    throw Error("cache folder '" + dir +
-                "' cannot be written (expected a writable folder: see Subject::cache_dir)");
-}
 
 // An original's test bodies have no reference time; this bounds a hang in one of them.
 constexpr double kOriginalTimeoutSeconds = 1800;
