@@ -184,6 +184,22 @@ TEST_F(Merge, BadPartialFilesNameFileAndField) {
     EXPECT_NE(what.find("type must be number, but is string"), std::string::npos) << what;
     EXPECT_EQ(what.find("json.exception"), std::string::npos) << what;
   }
+  // Well-formed JSON that the run cannot have written: a result twice, a correctness string with
+  // other characters.
+  j = to_partial_json(shard(2, 2));
+  j["originals"].push_back(j["originals"][0]);
+  expect_error(
+      [&] {
+        merge_partial_reports({one_, write("twice.json", j)});
+      },
+      {"twice.json", "is listed twice"});
+  j = to_partial_json(shard(2, 2));
+  j["mutants"][0]["result"]["correct"][0] = "1x";
+  expect_error(
+      [&] {
+        merge_partial_reports({one_, write("bits.json", j)});
+      },
+      {"bits.json", "field 'mutants[0].result.correct[0]'", "a string of 0 and 1"});
   j = to_partial_json(shard(2, 2));
   j["mutants"].erase(j["mutants"].size() - 1);
   expect_error(

@@ -1,6 +1,8 @@
 #include "run_records.h"
 
+#include <map>
 #include <string>
+#include <utility>
 
 #include "mutagen/error.h"
 
@@ -156,6 +158,22 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
                   ", instance " + std::to_string(instance) + ") is outside the run's " +
                   std::to_string(nc) + " configurations x " + std::to_string(n) + " instances");
   };
+  // A result as the run wrote it: once per (configuration, instance), each input's correctness a
+  // character '0' or '1' (a hand-edited file could hold anything else and shift the verdicts).
+  auto take = [&](const std::string& field, std::map<std::pair<int64_t, int64_t>, bool>& seen,
+                  int64_t config, int64_t instance, const nlohmann::json& result) {
+    if (!seen.emplace(std::make_pair(config, instance), true).second)
+      throw Error("'" + source + "': field '" + field + "': the result of (config " +
+                  std::to_string(config) + ", instance " + std::to_string(instance) +
+                  ") is listed twice, expected it once");
+    InstanceResult r = InstanceResult::from_json(result);
+    for (size_t s = 0; s < r.correct.size(); ++s)
+      if (r.correct[s].find_first_not_of("01") != std::string::npos)
+        throw Error("'" + source + "': field '" + field + ".result.correct[" + std::to_string(s) +
+                    "]': expected a string of 0 and 1 (one per input)");
+    return r;
+  };
+  std::map<std::pair<int64_t, int64_t>, bool> seen;
   const auto& originals = named(source, "originals", "an array",
                                 [&]() -> const nlohmann::json& { return j.at("originals"); });
   for (size_t r = 0; r < originals.size(); ++r) {
@@ -163,7 +181,7 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
     named(source, field, "{instance, result}", [&] {
       const int64_t i = originals.at(r).at("instance").get<int64_t>();
       check(field, -1, -1, i);
-      p.records.originals[i] = InstanceResult::from_json(originals.at(r).at("result"));
+      p.records.originals[i] = take(field, seen, -1, i, originals.at(r).at("result"));
       return 0;
     });
   }
@@ -175,7 +193,7 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
       const int64_t c = mutants.at(r).at("config").get<int64_t>();
       const int64_t i = mutants.at(r).at("instance").get<int64_t>();
       check(field, 0, c, i);
-      p.records.mutants[{c, i}] = InstanceResult::from_json(mutants.at(r).at("result"));
+      p.records.mutants[{c, i}] = take(field, seen, c, i, mutants.at(r).at("result"));
       return 0;
     });
   }
