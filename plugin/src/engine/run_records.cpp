@@ -1,6 +1,6 @@
 #include "run_records.h"
 
-#include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -160,9 +160,9 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
   };
   // A result as the run wrote it: once per (configuration, instance), each input's correctness a
   // character '0' or '1' (a hand-edited file could hold anything else and shift the verdicts).
-  auto take = [&](const std::string& field, std::map<std::pair<int64_t, int64_t>, bool>& seen,
+  auto take = [&](const std::string& field, std::set<std::pair<int64_t, int64_t>>& seen,
                   int64_t config, int64_t instance, const nlohmann::json& result) {
-    if (!seen.emplace(std::make_pair(config, instance), true).second)
+    if (!seen.emplace(config, instance).second)
       throw Error("'" + source + "': field '" + field + "': the result of (config " +
                   std::to_string(config) + ", instance " + std::to_string(instance) +
                   ") is listed twice, expected it once");
@@ -173,7 +173,7 @@ Partial partial_from_json(const nlohmann::json& j, const std::string& source) {
                     "]': expected a string of 0 and 1 (one per input)");
     return r;
   };
-  std::map<std::pair<int64_t, int64_t>, bool> seen;
+  std::set<std::pair<int64_t, int64_t>> seen;
   const auto& originals = named(source, "originals", "an array",
                                 [&]() -> const nlohmann::json& { return j.at("originals"); });
   for (size_t r = 0; r < originals.size(); ++r) {
